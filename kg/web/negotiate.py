@@ -1,0 +1,68 @@
+"""HTTP content negotiation (RFC 9110 §12.5.1) and the ``format=`` parameter.
+
+Accept headers are parsed and matched by Werkzeug (q-values, ``*/*`` and
+``type/*`` ranges, ``q=0`` excludes, the most specific range decides a
+type's quality); ties go to the server's order of preference.
+"""
+from __future__ import annotations
+
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+from kg.export import ALIASES as RDF_ALIASES
+from kg.export import FORMATS as RDF_FORMATS
+from kg.sparql import RESULT_FORMATS
+
+#: media type -> format name, in the server's order of preference.
+SOLUTION_TYPES: dict[str, str] = {mt: name for name, (_, mt) in RESULT_FORMATS.items()}
+SOLUTION_TYPES.update({"application/json": "json", "application/xml": "xml", "text/xml": "xml"})
+GRAPH_TYPES: dict[str, str] = {v[1]: name for name, v in RDF_FORMATS.items()}
+GRAPH_TYPES.update({"application/x-turtle": "turtle", "text/plain": "nt", "application/xml": "rdfxml",
+                    "text/n3": "turtle", "application/json": "jsonld"})
+
+FORMAT_PARAM = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv",
+                "turtle": "turtle", "ttl": "turtle", "ntriples": "nt", "nt": "nt", "nquads": "nq",
+                "nq": "nq", "trig": "trig", "rdfxml": "rdfxml", "jsonld": "jsonld", "json-ld": "jsonld"}
+
+
+class NotAcceptable(Exception):
+    """No offered media type is acceptable (HTTP 406); ``available`` lists them."""
+
+    def __init__(self, available: list[str]):
+        super().__init__("none of the acceptable media types can be produced; available: " + ", ".join(available))
+        self.available = available
+
+
+def choose(accept: str | None, offers: dict[str, str]) -> tuple[str, str]:
+    """Pick a format for an ``Accept`` header value.
+
+    :param accept: the header value (None or empty: anything goes).
+    :param offers: media type -> format name, in preference order.
+    :returns: (media type, format name).
+    :raises NotAcceptable: nothing offered is acceptable.
+    """
+    first = next(iter(offers))
+    if not accept or not accept.strip():
+        return first, offers[first]
+    parsed = parse_accept_header(accept, MIMEAccept)
+    best = parsed.best_match(list(offers))
+    if best is None:
+        raise NotAcceptable(list(dict.fromkeys(offers)))
+    return best, offers[best]
+
+
+def format_param(value: str, form: str) -> tuple[str, str]:
+    """Media type and format name for a ``format=`` parameter value.
+
+    :param form: ``"solutions"``, ``"boolean"`` or ``"graph"``.
+    :raises NotAcceptable: unknown value or one that does not fit the form.
+    """
+    name = FORMAT_PARAM.get(value.lower())
+    if form == "graph":
+        name = RDF_ALIASES.get(name or "", name)
+        if name in RDF_FORMATS:
+            return RDF_FORMATS[name][1], name
+        raise NotAcceptable(list(dict.fromkeys(k for k, v in FORMAT_PARAM.items() if v in RDF_FORMATS)))
+    if name in RESULT_FORMATS:
+        return RESULT_FORMATS[name][1], name
+    raise NotAcceptable(list(RESULT_FORMATS))
