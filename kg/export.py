@@ -73,10 +73,13 @@ def prune_context(doc: dict, ctx: dict) -> dict:
     used: set[str] = set()
     _used_terms(doc.get("@graph", doc), used)
     prefixes = {u.split(":", 1)[0] for u in used if ":" in u and not u.startswith(("http:", "https:", "urn:"))}
-    out = {}
-    for k, v in ctx.items():
-        if k.startswith("@") or k in used or k in prefixes or k in ("id", "type"):
-            out[k] = v
+    out = {k: v for k, v in ctx.items() if k.startswith("@") or k in used or k in ("id", "type")}
+    # prefixes used by the document or by the term definitions kept
+    for v in out.values():
+        for iri in (v.get("@id"), v.get("@type")) if isinstance(v, dict) else ():
+            if isinstance(iri, str) and ":" in iri:
+                prefixes.add(iri.split(":", 1)[0])
+    out.update({p: ctx[p] for p in sorted(prefixes) if p in ctx})
     return out
 
 

@@ -82,7 +82,7 @@ def write_result(result: Result, fmt: str, out: IO[bytes]) -> None:
             out.write(json.dumps(to_jsonld(result), indent=2, ensure_ascii=False).encode("utf-8"))
             return
         kwargs = {"prefixes": PREFIXES} if name in ("turtle", "trig", "rdfxml") else {}
-        result.serialize(out, format=rdf_format, **kwargs)
+        ox.serialize(result, out, format=rdf_format, **kwargs)
         return
     if fmt not in RESULT_FORMATS:
         raise ValueError(f"format {fmt!r} is not a SPARQL results format; use one of: {', '.join(RESULT_FORMATS)}")

@@ -20,6 +20,9 @@ EXTRA_PREFIXES = {
     "sssom": "https://w3id.org/sssom/",
     "kgv": "https://w3id.org/kg/vocab#",
 }
+# Second prefixes for namespaces that already have one: compaction would pick
+# either; kg writes dcterms: everywhere.
+DROP = ["dct"]
 # Terms whose schema.org coercion would not match kg's literals.
 OVERRIDES = {
     "datePublished": {"@id": "schema:datePublished"},
@@ -33,6 +36,8 @@ def main(src: str) -> None:
     for k, v in EXTRA_PREFIXES.items():
         ctx.setdefault(k, v)
     ctx.update(OVERRIDES)
+    for alias in DROP:
+        ctx.pop(alias, None)
     out = Path(__file__).with_name("context.jsonld")
     out.write_text(json.dumps({"@context": ctx}, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {out} ({len(ctx)} entries)")
