@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from kg.sparql import QueryError, execute, query_form, write_result
 from kg.store import StoreError, open_read_only, read_generation
@@ -62,6 +63,15 @@ def create_app(store_path: str | Path) -> Flask:
     app = Flask(__name__)
     handle = StoreHandle(store_path)
     app.config["KG_STORE"] = handle
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        # Plain text for people and scripts alike; Allow etc. are kept.
+        resp = _error(exc.code or 500, f"{exc.code} {exc.name}: {exc.description}")
+        for k, v in exc.get_headers():
+            if k.lower() != "content-type":
+                resp.headers[k] = v
+        return resp
 
     @app.get("/health")
     def health() -> Response:
