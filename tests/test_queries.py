@@ -133,3 +133,10 @@ def test_query_without_store(tmp_path):
     r = run_kg("query", "--store", str(tmp_path / "none"), "ASK {}")
     assert r.returncode == 1
     assert r.stderr.strip() == f"kg: error: {tmp_path / 'none'}: no store here (run `kg build SOURCE --store {tmp_path / 'none'}` first)"
+
+
+@pytest.mark.parametrize("command", ["", "build", "query", "export", "serve"])
+def test_help_explains_with_an_example(command):
+    r = run_kg(*([command] if command else []), "--help")
+    assert r.returncode == 0
+    assert "Example" in r.stdout and "kg " in r.stdout
