@@ -204,22 +204,35 @@ def export(store: Path | None, fmt: str, graph: str | None, out: Path | None) ->
 @_store_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads of the WSGI server.")
-def serve(store: Path | None, host: str, port: int, threads: int) -> None:
-    """Serve the store over HTTP: the SPARQL 1.1 Protocol endpoint at /sparql.
+@click.option("--threads", default=16, show_default=True, type=int, help="HTTP threads of the WSGI server.")
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64), help="Query worker processes.")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1), help="Seconds a query may run (streaming included).")
+@click.option("--max-body", default=1024 * 1024, show_default=True, type=click.IntRange(1), help="Largest request body, in bytes.")
+@click.option("--max-rows", default=100_000, show_default=True, type=click.IntRange(1), help="Most triples in a non-streamed (JSON-LD) result.")
+@click.option("--cache-entries", default=512, show_default=True, type=click.IntRange(0), help="Answers kept in the in-memory cache (0: no cache).")
+@click.option("--update-token", envvar="KG_UPDATE_TOKEN", default=None,
+              help="Allow SPARQL Update and Graph Store writes to clients sending 'Authorization: Bearer TOKEN' ($KG_UPDATE_TOKEN).")
+def serve(store: Path | None, host: str, port: int, threads: int, workers: int, timeout: float, max_body: int,
+          max_rows: int, cache_entries: int, update_token: str | None) -> None:
+    """Serve the store over HTTP: the SPARQL 1.1 Protocol endpoint at /sparql,
+    the Graph Store Protocol at /rdf-graph-store, /health and /metrics.
 
     The store is opened read-only, so `kg build` can run meanwhile; the endpoint
-    picks up the new data after each build.
+    serves the new data after each build. Queries run in worker processes and
+    are stopped at the time limit. Writes are off unless an update token is set.
 
     \b
     Example:
-      kg serve --port 8000
+      kg serve --port 8000 --timeout 10
       curl 'http://127.0.0.1:8000/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D'
     """
+    from kg.web.app import Settings
     from kg.web.server import run
 
+    settings = Settings(timeout=timeout, max_body=max_body, max_rows=max_rows, workers=workers,
+                        update_token=update_token or None, cache_entries=cache_entries)
     try:
-        run(_store(store), host=host, port=port, threads=threads)
+        run(_store(store), host=host, port=port, threads=threads, settings=settings)
     except (StoreError, OSError) as exc:
         _fail(str(exc))
 

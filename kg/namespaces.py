@@ -27,6 +27,7 @@ PREFIXES: dict[str, str] = {
     "rdf": str(RDF),
     "rdfs": str(RDFS),
     "kgv": str(KGV),
+    "sh": "http://www.w3.org/ns/shacl#",
 }
 
 DEFAULT_BASE_IRI = "https://kg.example.org/"

@@ -33,18 +33,19 @@ class QueryError(Exception):
 
 
 def execute(store: ox.Store, query: str, default_graphs: list[str] | None = None,
-            named_graphs: list[str] | None = None) -> Result:
+            named_graphs: list[str] | None = None, base_iri: str | None = None) -> Result:
     """Run a SPARQL 1.1 query.
 
     Without ``default_graphs`` the default graph is the union of all graphs
     (what users of kg expect). ``default_graphs``/``named_graphs`` set the RDF
     dataset as the protocol's ``default-graph-uri``/``named-graph-uri`` do
-    (SPARQL 1.1 Protocol §2.1.4), overriding FROM / FROM NAMED.
+    (SPARQL 1.1 Protocol §2.1.4), overriding FROM / FROM NAMED. ``base_iri``
+    resolves relative IRIs in the query.
 
     :raises QueryError: syntax error (message says line and column) or an
         invalid graph IRI.
     """
-    kwargs: dict = {}
+    kwargs: dict = {"base_iri": base_iri} if base_iri else {}
     try:
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]

@@ -64,7 +64,8 @@ def read_generation(path: Path) -> int:
         return 0
 
 
-def _bump_generation(path: Path) -> int:
+def bump_generation(path: Path) -> int:
+    """Record that the store changed (readers reopen); returns the new number."""
     gen = read_generation(path) + 1
     tmp = Path(path) / f".{GENERATION_FILE}.{os.getpid()}"
     tmp.write_text(f"{gen}\n")
@@ -142,7 +143,7 @@ def replace_graph(store: ox.Store, path: str | Path, graph: str, quads: Iterable
             pass
         raise StoreError(f"{path}: write failed, store unchanged: {exc}") from None
     store.flush()
-    _bump_generation(Path(path))
+    bump_generation(Path(path))
     n = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
     return int(next(iter(n))["n"].value)
 

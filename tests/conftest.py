@@ -66,9 +66,9 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError("kg serve exited: " + self.proc.stderr.read())
             try:
-                if requests.get(self.url + "/health", timeout=1).status_code == 200:
+                if requests.get(self.url + "/health", timeout=10).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("kg serve did not answer /health within 30 s")

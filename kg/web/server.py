@@ -1,23 +1,35 @@
 """Running the endpoint under a production WSGI server (waitress)."""
 from __future__ import annotations
 
+import signal
+import sys
 from pathlib import Path
 
 import click
 from waitress import serve
 
-from kg.web.app import create_app
+from kg.web.app import Settings, create_app
 
 
-def run(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, threads: int = 8) -> None:
+def run(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, threads: int = 16,
+        settings: Settings | None = None) -> None:
     """Serve the store at ``store_path`` on ``host:port`` until interrupted.
 
-    Prints the endpoint URL once listening.
+    Prints the endpoint URL once listening. SIGTERM and Ctrl-C stop the server
+    and its query workers.
 
     :raises kg.store.StoreError: no store at ``store_path``.
     :raises OSError: the address is in use or not available.
     """
-    app = create_app(store_path)
+    settings = settings or Settings()
+    app = create_app(store_path, settings)
+    pool = app.extensions["kg"]["pool"]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"kg: serving {store_path} at http://{shown}:{port}/sparql  (Ctrl-C to stop)", err=True)
-    serve(app, host=host, port=port, threads=threads, ident="kg", _quiet=True)
+    click.echo(f"kg: serving {store_path} at http://{shown}:{port}/sparql  "
+               f"({settings.workers} query workers, {settings.timeout:g} s time limit; Ctrl-C to stop)", err=True)
+    try:
+        serve(app, host=host, port=port, threads=threads, ident="kg", _quiet=True,
+              max_request_body_size=settings.max_body + 1024, channel_timeout=max(120, int(settings.timeout) + 30))
+    finally:
+        pool.close()

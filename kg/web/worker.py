@@ -1,0 +1,214 @@
+"""The query worker: a child process that owns a read-only store and answers jobs.
+
+pyoxigraph cannot cancel a query, so queries run here, in a process the
+endpoint can kill when the time limit passes. A job is a dict sent over a
+``multiprocessing`` pipe; the answer is a stream of byte messages:
+
+* ``H`` + JSON ``{"status", "media_type"}``: the response head;
+* ``D`` + bytes: a chunk of the body (at most :data:`CHUNK` bytes);
+* ``E``: the end of the body;
+* ``X`` + JSON ``{"status", "message"}``: a client error (4xx) or 503.
+
+Job kinds: ``query`` (a SPARQL query), ``graph`` (one graph's content, for the
+Graph Store protocol), ``service`` (the service description), ``stats``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Iterable
+from multiprocessing.connection import Connection
+
+import pyoxigraph as ox
+
+from kg.export import FORMATS as RDF_FORMATS
+from kg.export import to_jsonld
+from kg.namespaces import PREFIXES
+from kg.sparql import RESULT_FORMATS, QueryError, execute, query_form
+from kg.store import StoreError, open_read_only, read_generation
+from kg.web.negotiate import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, choose, format_param
+
+CHUNK = 64 * 1024
+
+
+class _JobError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class _ChunkWriter:
+    """A binary file-like object that sends what is written as ``D`` messages."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.buf = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.buf += data
+        if len(self.buf) >= CHUNK:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self.buf:
+            self.conn.send_bytes(b"D" + bytes(self.buf))
+            self.buf.clear()
+
+
+class Worker:
+    """State of one worker process: the store, reopened after each build."""
+
+    def __init__(self, store_path: str):
+        self.path = store_path
+        self.generation = -1
+        self.store: ox.Store | None = None
+        self.cache: dict[str, object] = {}
+
+    def current(self) -> ox.Store:
+        gen = read_generation(self.path)
+        if gen != self.generation or self.store is None:
+            self.store = open_read_only(self.path)
+            self.generation = gen
+            self.cache.clear()
+        return self.store
+
+    def reopen(self) -> ox.Store:
+        self.store = None
+        return self.current()
+
+    # -- jobs ---------------------------------------------------------------
+
+    def run(self, job: dict, conn: Connection) -> None:
+        kind = job["kind"]
+        try:
+            if kind == "query":
+                self._query(job, conn)
+            elif kind == "graph":
+                self._graph(job, conn)
+            elif kind == "service":
+                self._service(job, conn)
+            elif kind == "stats":
+                body = json.dumps(self.stats()).encode()
+                self._send_whole(conn, 200, "application/json", body)
+            else:
+                raise _JobError(400, f"unknown job {kind!r}")
+        except _JobError as exc:
+            conn.send_bytes(b"X" + json.dumps({"status": exc.status, "message": exc.message}).encode())
+        except (StoreError, OSError) as exc:
+            self.store = None
+            conn.send_bytes(b"X" + json.dumps({"status": 503, "message": f"store unavailable: {exc}"}).encode())
+
+    def stats(self) -> dict:
+        """Triple count of the whole store (cached per generation)."""
+        store = self.current()
+        if "stats" not in self.cache:
+            self.cache["stats"] = {"generation": self.generation, "triples": len(store)}
+        return self.cache["stats"]  # type: ignore[return-value]
+
+    def _negotiate(self, job: dict, form: str) -> tuple[str, str]:
+        try:
+            if job.get("format"):
+                return format_param(job["format"], form)
+            return choose(job.get("accept"), GRAPH_TYPES if form == "graph" else SOLUTION_TYPES)
+        except NotAcceptable as exc:
+            raise _JobError(406, str(exc)) from None
+
+    def _query(self, job: dict, conn: Connection) -> None:
+        store = self.current()
+        try:
+            result = execute(store, job["query"], job.get("default_graphs"), job.get("named_graphs"),
+                             base_iri=job.get("base_iri"))
+        except QueryError as exc:
+            raise _JobError(400, str(exc)) from None
+        except OSError:
+            result = execute(self.reopen(), job["query"], job.get("default_graphs"),
+                             job.get("named_graphs"), base_iri=job.get("base_iri"))
+        form = query_form(result)
+        media_type, fmt = self._negotiate(job, form)
+        if form == "graph":
+            self._send_graph(conn, result, media_type, fmt, job.get("max_rows"))
+            return
+        conn.send_bytes(b"H" + json.dumps({"status": 200, "media_type": media_type}).encode())
+        out = _ChunkWriter(conn)
+        if form == "boolean" and fmt in ("csv", "tsv"):
+            out.write(b"true\n" if bool(result) else b"false\n")
+        else:
+            result.serialize(out, format=RESULT_FORMATS[fmt][0])
+        out.flush()
+        conn.send_bytes(b"E")
+
+    def _send_graph(self, conn: Connection, triples: Iterable[ox.Triple], media_type: str, fmt: str,
+                    max_rows: int | None) -> None:
+        rdf_format = RDF_FORMATS[fmt][0]
+        if rdf_format is None:  # JSON-LD is compacted in memory: bounded by max_rows
+            collected = []
+            for t in triples:
+                collected.append(t)
+                if max_rows and len(collected) > max_rows:
+                    raise _JobError(406, f"the result has more than {max_rows} triples, the limit for JSON-LD "
+                                         "(built in memory); ask for Turtle, N-Triples or N-Quads, which stream, "
+                                         "or add a LIMIT")
+            body = json.dumps(to_jsonld(collected), ensure_ascii=False).encode("utf-8")
+            self._send_whole(conn, 200, media_type, body)
+            return
+        conn.send_bytes(b"H" + json.dumps({"status": 200, "media_type": media_type}).encode())
+        out = _ChunkWriter(conn)
+        kwargs = {"prefixes": PREFIXES} if fmt in ("turtle", "trig", "rdfxml") else {}
+        ox.serialize(triples, out, format=rdf_format, **kwargs)
+        out.flush()
+        conn.send_bytes(b"E")
+
+    def _send_whole(self, conn: Connection, status: int, media_type: str, body: bytes) -> None:
+        conn.send_bytes(b"H" + json.dumps({"status": status, "media_type": media_type}).encode())
+        for i in range(0, len(body), CHUNK):
+            conn.send_bytes(b"D" + body[i:i + CHUNK])
+        conn.send_bytes(b"E")
+
+    def _graph(self, job: dict, conn: Connection) -> None:
+        store = self.current()
+        graph = job.get("graph")
+        if graph is None:
+            name: ox.NamedNode | ox.DefaultGraph = ox.DefaultGraph()
+        else:
+            name = ox.NamedNode(graph)
+            if not store.contains_named_graph(name):
+                raise _JobError(404, f"no graph <{graph}> in the store")
+        media_type, fmt = self._negotiate(job, "graph")
+        if fmt in ("nq", "trig"):
+            fmt, media_type = "turtle", "text/turtle"  # a single graph: its triples
+        triples = (q.triple for q in store.quads_for_pattern(None, None, None, name))
+        self._send_graph(conn, triples, media_type, fmt, job.get("max_rows"))
+
+    def _service(self, job: dict, conn: Connection) -> None:
+        from kg.web.servicedesc import service_description
+
+        store = self.current()
+        media_type, fmt = self._negotiate(job, "graph")
+        if "graph_counts" not in self.cache:
+            rows = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+            self.cache["graph_counts"] = {r["g"].value: int(r["n"].value) for r in rows}
+        triples = service_description(job["endpoint"], self.cache["graph_counts"],  # type: ignore[arg-type]
+                                      update=job.get("update", False))
+        self._send_graph(conn, triples, media_type, fmt, None)
+
+
+def worker_main(conn: Connection, store_path: str) -> None:
+    """Entry point of a worker process: answer jobs from ``conn`` until EOF."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    worker = Worker(store_path)
+    try:
+        worker.current()
+    except StoreError:
+        pass  # reported per job
+    while True:
+        try:
+            job = json.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            os._exit(0)
+        try:
+            worker.run(job, conn)
+        except (BrokenPipeError, EOFError):
+            os._exit(0)
