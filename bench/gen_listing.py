@@ -41,10 +41,10 @@ NOUNS = """graphs networks policies representations embeddings transformers kern
 agents priors estimators gradients features objectives manifolds datasets
 benchmarks optimizers dynamics attention memories curricula rewards languages
 proteins molecules images videos""".split()
-TOPICS = """kernel methods reinforcement learning language models protein design
-climate forecasting drug discovery robotics control speech recognition
-image segmentation graph learning causal inference active learning program
-synthesis time series anomaly detection""".split()
+TOPICS = """kernel methods, reinforcement learning, language models, protein design,
+climate forecasting, drug discovery, robot control, speech recognition,
+image segmentation, graph learning, causal inference, active learning,
+program synthesis, time series, anomaly detection""".replace("\n", " ").split(", ")
 KINDS = ["study", "analysis", "view", "theory", "survey", "benchmark", "case study", "perspective"]
 VERBS = ["learning", "training", "scaling", "revisiting", "understanding", "rethinking",
          "evaluating", "improving", "regularizing", "compressing"]
@@ -89,7 +89,7 @@ def make_people(rng: random.Random, count: int) -> list[str]:
 def make_title(rng: random.Random, n: int) -> str:
     """A unique lower-case title with a colon and the record number ``n``."""
     head = f"{rng.choice(VERBS)} {rng.choice(ADJECTIVES)} {rng.choice(NOUNS)}"
-    topic = " ".join(rng.sample(TOPICS, 2))
+    topic = " and ".join(rng.sample(TOPICS, 2))
     return f"{head}: a {rng.choice(KINDS)} of {topic} {n}"
 
 

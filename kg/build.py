@@ -77,7 +77,7 @@ def build_source(path: str | Path, store_path: str | Path, *, base_iri: str,
     ))
     store = open_for_writing(store_path)
     try:
-        report.triples = replace_graph(store, store_path, str(graph), to_quads(triples, str(graph)),
+        report.triples = replace_graph(store, store_path, str(graph), list(to_quads(triples, str(graph))),
                                        str(iris.meta_graph()), meta)
     finally:
         del store

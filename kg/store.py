@@ -5,15 +5,14 @@ One process may hold a store read-write (``kg build``); readers (``kg serve``,
 successful write bumps a generation number kept in the file ``kg-generation``
 inside the store directory, so long-lived readers know when to reopen.
 
-A source graph is replaced atomically: its new triples are bulk-loaded into a
-staging graph, then one SPARQL Update (a single Oxigraph transaction) moves
-them over the old graph and rewrites the graph's description in the meta graph.
+A source graph and its description in the meta graph are replaced in one
+transaction, or through the bulk loader for large graphs (see
+:func:`replace_graph`).
 """
 from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 GENERATION_FILE = "kg-generation"
-STAGING_MARK = "/staging/"
 
 
 class StoreError(Exception):
@@ -74,7 +72,8 @@ def bump_generation(path: Path) -> int:
 
 
 def open_read_only(path: str | Path) -> ox.Store:
-    """Open an existing store for reading.
+    """Open an existing store for reading (retrying for up to ~10 s while a
+    writer's compaction makes it momentarily unreadable).
 
     :raises StoreError: no store at ``path`` (with a hint to run ``kg build``),
         or it cannot be opened.
@@ -82,10 +81,16 @@ def open_read_only(path: str | Path) -> ox.Store:
     path = Path(path)
     if not path.is_dir() or not any(path.iterdir()):
         raise StoreError(f"{path}: no store here (run `kg build SOURCE --store {path}` first)")
-    try:
-        return ox.Store.read_only(str(path))
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot open the store: {exc}") from None
+    for attempt in range(20):
+        try:
+            return ox.Store.read_only(str(path))
+        except (OSError, RuntimeError) as exc:
+            # A writer in another process may be compacting: RocksDB then reports
+            # files of its manifest as missing for a moment. Try again shortly.
+            if attempt == 19:
+                raise StoreError(f"{path}: cannot open the store: {exc}") from None
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def open_for_writing(path: str | Path, wait: float = 30.0) -> ox.Store:
@@ -109,40 +114,61 @@ def open_for_writing(path: str | Path, wait: float = 30.0) -> ox.Store:
             time.sleep(0.2)
 
 
-def replace_graph(store: ox.Store, path: str | Path, graph: str, quads: Iterable[ox.Quad],
-                  meta_graph: str, meta_triples: Iterable[tuple[Node, Node, Node]]) -> int:
-    """Replace named graph ``graph`` and its description in ``meta_graph`` in
-    one atomic step.
+#: Up to this many triples (old + new), a graph is replaced in one transaction;
+#: beyond it the bulk loader is used (transactional writes run at ~40k
+#: triples/s here, the bulk loader several times faster).
+ATOMIC_LIMIT = 100_000
+BUILD_STATE = "https://w3id.org/kg/vocab#buildState"
 
-    :param quads: the new content; their graph component is ignored.
+
+def _meta_delete(meta_graph: str, graph: str) -> str:
+    return (f"DELETE {{ GRAPH <{meta_graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{meta_graph}> {{ ?s ?p ?o "
+            f"FILTER(?s = <{graph}> || STRSTARTS(STR(?s), \"{graph}#\")) }} }}")
+
+
+def interrupted_builds(store: ox.Store, meta_graph: str) -> list[str]:
+    """Graphs whose last (bulk) build did not finish: their content is partial."""
+    rows = store.query(f"SELECT ?g WHERE {{ GRAPH <{meta_graph}> {{ ?g <{BUILD_STATE}> \"building\" }} }}")
+    return [r["g"].value for r in rows]
+
+
+def replace_graph(store: ox.Store, path: str | Path, graph: str, quads: list[ox.Quad],
+                  meta_graph: str, meta_triples: Iterable[tuple[Node, Node, Node]]) -> int:
+    """Replace named graph ``graph`` and its description in ``meta_graph``.
+
+    Up to :data:`ATOMIC_LIMIT` triples (old and new together) this is one
+    Oxigraph transaction: every reader sees the old or the new graph. Larger
+    graphs go through the bulk loader: the description is first marked
+    ``kgv:buildState "building"``, then the graph is emptied and loaded, then
+    the description is written. The endpoint still switches at once (its
+    read-only snapshot is reopened only after the generation bump); a build
+    interrupted midway leaves the marker, reported by :func:`interrupted_builds`
+    and cleared by the next build.
+
+    :param quads: the new content, in ``graph``.
     :param meta_triples: the description of ``graph`` (subjects ``graph`` and
         ``{graph}#...``), replacing the previous one.
     :returns: the number of triples now in ``graph``.
-    :raises StoreError: the write failed; the store is as it was.
+    :raises StoreError: the write failed.
     """
-    staging = ox.NamedNode(f"{graph}{STAGING_MARK}{uuid.uuid4().hex}")
-    for old in list(store.named_graphs()):
-        if STAGING_MARK in old.value:  # left over by an interrupted build
-            store.remove_graph(old)
+    g = ox.NamedNode(graph)
+    meta = "\n".join(f"{to_ox(s)} {to_ox(p)} {to_ox(o)} ." for s, p, o in meta_triples)
     try:
-        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, staging) for q in quads)
-        meta = "\n".join(
-            f"{to_ox(s)} {to_ox(p)} {to_ox(o)} ." for s, p, o in meta_triples
-        )
-        g = f"<{graph}>"
-        store.update(
-            f"MOVE SILENT GRAPH {staging} TO GRAPH {g} ;\n"
-            f"DELETE {{ GRAPH <{meta_graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{meta_graph}> {{ ?s ?p ?o "
-            f"FILTER(?s = {g} || STRSTARTS(STR(?s), \"{graph}#\")) }} }} ;\n"
-            f"INSERT DATA {{ GRAPH <{meta_graph}> {{ {meta} }} }}"
-        )
+        old = int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")))["n"].value)
+        if old + len(quads) <= ATOMIC_LIMIT:
+            body = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+            store.update(f"DROP SILENT GRAPH {g} ;\n{_meta_delete(meta_graph, graph)} ;\n"
+                         f"INSERT DATA {{ GRAPH {g} {{ {body} }} GRAPH <{meta_graph}> {{ {meta} }} }}")
+        else:
+            store.update(f"{_meta_delete(meta_graph, graph)} ;\n"
+                         f"INSERT DATA {{ GRAPH <{meta_graph}> {{ {g} <{BUILD_STATE}> \"building\" }} }}")
+            if old:
+                store.remove_graph(g)
+            store.bulk_extend(quads)
+            store.update(f"{_meta_delete(meta_graph, graph)} ;\nINSERT DATA {{ GRAPH <{meta_graph}> {{ {meta} }} }}")
+        store.flush()
     except (OSError, SyntaxError, ValueError) as exc:
-        try:
-            store.remove_graph(staging)
-        except OSError:
-            pass
-        raise StoreError(f"{path}: write failed, store unchanged: {exc}") from None
-    store.flush()
+        raise StoreError(f"{path}: write failed: {exc}") from None
     bump_generation(Path(path))
     n = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
     return int(next(iter(n))["n"].value)

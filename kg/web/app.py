@@ -37,7 +37,7 @@ from werkzeug.exceptions import HTTPException
 from kg.store import open_read_only, read_generation
 from kg.web.metrics import Metrics
 from kg.web.negotiate import GRAPH_TYPES
-from kg.web.pool import PoolBusy, QueryPool, QueryTimeout, Session
+from kg.web.pool import PoolBusy, QueryPool, QueryTimeout, Session, WorkerDied
 from kg.web.protocol import ClientError, Operation, apply_using, read_operation
 from kg.web.writes import WriteError, delete_graph, run_update, write_graph
 
@@ -114,7 +114,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
     open_read_only(store_path)  # fail now, with a clear message, if there is no store
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
-    CORS(app, resources={r"/(sparql|rdf-graph-store).*": {"origins": "*"}},
+    CORS(app, resources={r"/(sparql|rdf-graph-store).*": {"origins": "*"}}, send_wildcard=True,
          expose_headers=["ETag", "Content-Type", "Content-Length"],
          allow_headers=["Content-Type", "Accept", "Authorization", "If-None-Match"])
     pool = QueryPool(str(store_path), size=settings.workers, timeout=settings.timeout)
@@ -150,7 +150,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
         etag = None
         if cache_key is not None:
             etag = f'"kg{generation}-{hashlib.sha256(cache_key.encode()).hexdigest()[:24]}"'
-            if etag in request.if_none_match and request.method in ("GET", "HEAD"):
+            if request.method in ("GET", "HEAD") and request.if_none_match.contains(etag.strip('"')):
                 return Response(status=304, headers={"ETag": etag, "Vary": "Accept"})
             hit = cache.get(cache_key, generation)
             if hit is not None:
@@ -185,6 +185,8 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
             metrics.timeouts.inc()
             return _error(503, f"the query exceeded {settings.timeout:g} seconds, this endpoint's time limit, "
                                "and was stopped")
+        except WorkerDied:
+            return _error(503, "the query worker stopped unexpectedly; try again", {"Retry-After": "1"})
         return Response(_stream(session, bytes(body)), status=head["status"],
                         content_type=head["media_type"] + "; charset=utf-8", headers={"Vary": "Accept"})
 
@@ -196,7 +198,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
                 if msg.kind != "D":
                     break
                 yield msg.payload
-        except QueryTimeout:
+        except (QueryTimeout, WorkerDied):
             metrics.timeouts.inc()
             # Headers are gone: closing the connection mid-body tells the client.
             raise
@@ -232,7 +234,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
     def health() -> Response:
         try:
             head, body = pool.run({"kind": "stats"}, timeout=min(10.0, settings.timeout))
-        except (QueryTimeout, PoolBusy):
+        except (QueryTimeout, PoolBusy, WorkerDied):
             return _error(503, "the store did not answer within 10 s")
         if head.get("status") != 200:
             return _error(503, head.get("message", "store unavailable"))

@@ -23,6 +23,10 @@ class QueryTimeout(Exception):
     """The job passed its deadline; its worker was killed."""
 
 
+class WorkerDied(Exception):
+    """The worker process ended during the job (crash or killed from outside)."""
+
+
 class PoolBusy(Exception):
     """No worker became free before the deadline."""
 
@@ -65,6 +69,7 @@ class Session:
         """The next message.
 
         :raises QueryTimeout: the deadline passed first (the worker is killed).
+        :raises WorkerDied: the worker ended without answering.
         """
         remaining = self.deadline - time.monotonic()
         try:
@@ -74,7 +79,7 @@ class Session:
             data = self.proc.conn.recv_bytes()
         except (EOFError, OSError):
             self.close()
-            raise QueryTimeout() from None
+            raise WorkerDied() from None
         except QueryTimeout:
             self.close()
             raise

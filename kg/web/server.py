@@ -30,6 +30,7 @@ def run(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, threa
                f"({settings.workers} query workers, {settings.timeout:g} s time limit; Ctrl-C to stop)", err=True)
     try:
         serve(app, host=host, port=port, threads=threads, ident="kg", _quiet=True,
-              max_request_body_size=settings.max_body + 1024, channel_timeout=max(120, int(settings.timeout) + 30))
+              max_request_body_size=max(4 * settings.max_body, 1 << 20),
+              outbuf_high_watermark=4 << 20, channel_timeout=max(120, int(settings.timeout) + 30))
     finally:
         pool.close()

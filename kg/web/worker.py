@@ -70,6 +70,7 @@ class Worker:
     def current(self) -> ox.Store:
         gen = read_generation(self.path)
         if gen != self.generation or self.store is None:
+            self.store = None
             self.store = open_read_only(self.path)
             self.generation = gen
             self.cache.clear()
@@ -97,7 +98,8 @@ class Worker:
                 raise _JobError(400, f"unknown job {kind!r}")
         except _JobError as exc:
             conn.send_bytes(b"X" + json.dumps({"status": exc.status, "message": exc.message}).encode())
-        except (StoreError, OSError) as exc:
+        except (StoreError, OSError, RuntimeError) as exc:
+            # RocksDB errors while a writer compacts under us: reopen next time.
             self.store = None
             conn.send_bytes(b"X" + json.dumps({"status": 503, "message": f"store unavailable: {exc}"}).encode())
 
@@ -123,7 +125,7 @@ class Worker:
                              base_iri=job.get("base_iri"))
         except QueryError as exc:
             raise _JobError(400, str(exc)) from None
-        except OSError:
+        except (OSError, RuntimeError):  # the snapshot's files went away: reopen once
             result = execute(self.reopen(), job["query"], job.get("default_graphs"),
                              job.get("named_graphs"), base_iri=job.get("base_iri"))
         form = query_form(result)
