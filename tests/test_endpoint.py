@@ -166,3 +166,48 @@ def test_build_while_serving_is_picked_up(tmp_path, seed_path):
 def test_serve_without_store_fails_cleanly(tmp_path):
     r = run_kg("serve", "--store", str(tmp_path / "nothing"), "--port", "1", timeout=30)
     assert r.returncode == 1 and "no store here" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_service_description(server):
+    r = requests.get(server.sparql, headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle")
+    g = rdflib.Graph().parse(data=r.text, format="turtle")
+    SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
+    SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    svc = rdflib.URIRef(server.sparql)
+    assert (svc, rdflib.RDF.type, SD.Service) in g
+    assert (svc, SD.endpoint, svc) in g
+    assert (svc, SD.supportedLanguage, SD.SPARQL11Query) in g
+    assert (svc, SD.supportedLanguage, SD.SPARQL11Update) not in g  # writes are off
+    assert (svc, SD.feature, SD.UnionDefaultGraph) in g
+    assert (svc, SD.resultFormat, rdflib.URIRef("http://www.w3.org/ns/formats/SPARQL_Results_JSON")) in g
+    counts = {str(g.value(ng, SD.name)): g.value(g.value(ng, SD.graph), VOID.triples).toPython()
+              for ng in g.subjects(rdflib.RDF.type, SD.NamedGraph)}
+    assert counts == {SEED_GRAPH: 770, BASE + "graph/meta": 15}
+    examples = {str(g.value(e, rdflib.RDFS.label)) for e in g.subjects(rdflib.RDF.type, SH.SPARQLExecutable)}
+    assert examples == {"author-list.rq", "coauthors.rq", "graph-stats.rq", "people-by-works.rq",
+                        "works-with-authors.rq", "works-without-abstract.rq"}
+    sparqlwrapper_like = requests.get(server.sparql, headers={"Accept": "application/rdf+xml"})
+    assert sparqlwrapper_like.headers["Content-Type"].startswith("application/rdf+xml")
+
+
+@pytest.mark.parametrize("accept,expected", [
+    ("text/csv;q=0.5, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
+    ("text/*;q=0.8, application/sparql-results+json;q=0.1", "text/csv"),
+    ("text/csv;q=0, text/*", "text/tab-separated-values"),
+    ("*/*", "application/sparql-results+json"),
+    ("*/*;q=0.1, text/tab-separated-values", "text/tab-separated-values"),
+    ("application/*;q=0.5, application/sparql-results+json;q=0", "application/sparql-results+xml"),
+])
+def test_negotiation_follows_rfc9110(server, accept, expected):
+    r = requests.get(server.sparql, params={"query": COUNT_WORKS}, headers={"Accept": accept})
+    assert r.status_code == 200 and r.headers["Content-Type"].split(";")[0] == expected
+
+
+def test_not_acceptable_lists_formats(server):
+    r = requests.get(server.sparql, params={"query": CONSTRUCT}, headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 406
+    assert "text/turtle" in r.text and "application/ld+json" in r.text and "application/n-triples" in r.text
+    r = requests.get(server.sparql, params={"query": COUNT_WORKS, "format": "png"})
+    assert r.status_code == 406 and "json" in r.text
