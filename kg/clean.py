@@ -79,6 +79,20 @@ def split_name(name: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+_ORG_WORDS = frozenset("""
+team group lab labs laboratory laboratories brain research inc inc. ltd ltd. llc corp corp. corporation company
+university universite université institute institut centre center consortium collaboration project committee
+council association society foundation department ministry agency network initiative alliance deepmind openai
+""".split())
+
+
+def is_organization(name: str) -> bool:
+    """True when a printed author name reads as an organisation (``Google
+    Brain``, ``The ATLAS Collaboration``, ``OpenAI``) rather than a person."""
+    words = [w.strip(".,()").lower() for w in name.split()]
+    return bool(words) and (any(w in _ORG_WORDS for w in words) or words[0] == "the")
+
+
 @dataclass
 class Work:
     """One distinct work after duplicate merge.

@@ -25,13 +25,15 @@ class Person:
     family: str | None = None
     identifiers: dict[str, str] = field(default_factory=dict)
     is_organization: bool = False
+    affiliations: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Record:
     """One bibliographic entry read from a source.
 
-    ``authors`` are in byline order. ``date`` is an ISO 8601 prefix
+    ``authors`` are in byline order; ``authors_truncated`` says the source cut
+    the list (BibTeX ``and others``). ``date`` is an ISO 8601 prefix
     (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) or ``None``. ``identifiers`` maps a
     scheme (``doi``, ``arxiv``, ...) to a normalised id. ``locator`` says where
     the record is in its file (``line 3``, ``entry 12``) for messages and
@@ -46,6 +48,8 @@ class Record:
     venue: str | None = None
     work_type: str = "ScholarlyArticle"
     identifiers: dict[str, str] = field(default_factory=dict)
+    authors_truncated: bool = False
+    url: str | None = None
     source: str = ""
     locator: str = ""
     line: int | None = None
@@ -68,6 +72,15 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source
         return f"{where}: {self.severity}: {self.message}"
+
+
+@dataclass
+class ReadResult:
+    """What a reader produced from one file: records in file order and the
+    problems met (records skipped, values dropped, doubts)."""
+
+    records: list[Record] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 class SourceError(Exception):

@@ -17,11 +17,11 @@ Doubts are reported as :class:`~kg.record.Problem` warnings with the line number
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from kg.clean import NAME_PARTICLES, nfc, split_name
-from kg.record import Person, Problem, Record, SourceError
+from kg.record import Person, Problem, ReadResult, Record, SourceError
 from kg.sources.textfile import read_text
 
 DEFAULT_SEE_MORE_LABELS = ("voir plus", "see more")
@@ -52,14 +52,6 @@ class ListingSettings:
     see_more_labels: tuple[str, ...] = DEFAULT_SEE_MORE_LABELS
     headers: tuple[str, ...] = DEFAULT_HEADERS
     abstract_min_words: int = 25
-
-
-@dataclass
-class ListingResult:
-    """What the reader produced: records in file order and the problems met."""
-
-    records: list[Record] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
 
 
 def _see_more_pattern(labels: tuple[str, ...]) -> re.Pattern[str]:
@@ -103,12 +95,12 @@ def _is_truncated(abstract: str) -> bool:
     return not re.search(r"[.!?)\]\"”’»]$", abstract) or abstract.endswith("…")
 
 
-def read_listing(path: str | Path, settings: ListingSettings | None = None) -> ListingResult:
+def read_listing(path: str | Path, settings: ListingSettings | None = None) -> ReadResult:
     """Read a publication listing text file into records.
 
     :param path: the listing file (UTF-8; other encodings are read with a warning).
     :param settings: reader options (see :class:`ListingSettings`).
-    :returns: :class:`ListingResult` with records in file order; records
+    :returns: :class:`ReadResult` with records in file order; records
         without an author are skipped and reported.
     :raises SourceError: the file is missing, a directory, empty, binary, or
         holds no record (only a header).
@@ -117,7 +109,7 @@ def read_listing(path: str | Path, settings: ListingSettings | None = None) -> L
     path = Path(path)
     text, problems = read_text(path)
     see_more = _see_more_pattern(settings.see_more_labels)
-    result = ListingResult(problems=list(problems))
+    result = ReadResult(problems=list(problems))
     src = str(path)
 
     lines = [(n, nfc(see_more.sub("", raw))) for n, raw in enumerate(text.splitlines(), start=1)]
