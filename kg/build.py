@@ -1,41 +1,70 @@
-"""The build pipeline: source file -> records -> works -> triples -> store.
+"""The build pipeline: source file -> records -> works -> IRIs -> triples -> store.
 
-Everything is read, merged and mapped in memory before the store is opened
-for writing, so a source that fails to read leaves the store untouched.
+Everything is read and merged in memory before the store is opened for
+writing, so a source that fails to read leaves the store untouched. The
+works' and people's IRIs are then resolved against what the store already
+holds (:mod:`kg.identity`), and the source's named graph is replaced
+(:func:`kg.store.replace_graph`). A JSON build report per source is kept in
+the store directory (``kg-reports/NAME.json``) for ``kg report``.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kg.clean import merge_duplicates, person_key
+from kg.clean import merge_duplicates
+from kg.identity import resolve
 from kg.mapping import IRIs, describe_graph, map_works, slug
 from kg.record import Problem, SourceError
-from kg.sources.listing import ListingSettings, read_listing
-from kg.store import open_for_writing, replace_graph, to_quads
+from kg.sources import read_source
+from kg.sources.listing import ListingSettings
+from kg.store import ATOMIC_LIMIT, interrupted_builds, open_for_writing, replace_graph, to_quads
+
+REPORTS_DIR = "kg-reports"
 
 
 @dataclass
 class SourceReport:
-    """What one source gave: counts read and written, problems, timing (s)."""
+    """What one source gave: counts read and written, problems, timing (s).
+
+    ``duplicates``: records merged into another record of the same source.
+    ``works_merged``/``people_merged``: works and people already in another
+    source's graph, whose IRI was reused.
+    """
 
     path: str
     name: str
+    format: str = ""
     graph: str = ""
     records: int = 0
     works: int = 0
-    merged: int = 0
+    duplicates: int = 0
+    works_new: int = 0
+    works_merged: int = 0
     people: int = 0
+    people_new: int = 0
+    people_merged: int = 0
     authorships: int = 0
     triples: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
+    merges: list[dict] = field(default_factory=list)
+
+    @property
+    def merged(self) -> int:
+        """Duplicate records merged within the source."""
+        return self.duplicates
 
     @property
     def skipped(self) -> int:
         return sum(1 for p in self.problems if p.severity == "skipped")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "warning")
 
 
 def source_name(path: Path) -> str:
@@ -43,46 +72,87 @@ def source_name(path: Path) -> str:
     return slug(path.stem)
 
 
-def build_source(path: str | Path, store_path: str | Path, *, base_iri: str,
-                 name: str | None = None, settings: ListingSettings | None = None) -> SourceReport:
+def build_source(path: str | Path, store_path: str | Path, *, base_iri: str, name: str | None = None,
+                 settings: ListingSettings | None = None, fmt: str | None = None) -> SourceReport:
     """Read one source and replace its named graph in the store.
 
-    :param path: the source file (a publication listing, text).
+    :param path: the source file (listing, BibTeX, CSL-JSON, OpenAlex,
+        Crossref or paperoni JSON; see :mod:`kg.sources`).
     :param store_path: the Oxigraph store directory (created when missing).
     :param base_iri: base for minted IRIs.
     :param name: graph name (default: file stem); the graph IRI is
         ``{base}graph/source/{name}``.
+    :param fmt: the source format (default: detected).
     :returns: a :class:`SourceReport`.
     :raises SourceError: the source cannot be used (nothing written).
-    :raises kg.store.StoreError: the store cannot be written (nothing written).
+    :raises ValueError: bad base IRI or graph name.
+    :raises kg.store.StoreError: the store cannot be written.
     """
     started = time.perf_counter()
     path = Path(path)
     iris = IRIs(base_iri)
-    name = slug(name) if name else source_name(path)
-    result = read_listing(path, settings)
+    name = slug(name) if name else source_name(path)  # ValueError: no usable graph name
+    fmt, result = read_source(path, fmt, settings)
     works = merge_duplicates(result.records)
     graph = iris.source_graph(name)
-    triples = list(map_works(works, iris, graph, scope=name))
-    people = {person_key(a, name) for w in works for a in w.record.authors}
-    report = SourceReport(
-        path=str(path), name=name, graph=str(graph), records=len(result.records),
-        works=len(works), merged=len(result.records) - len(works), people=len(people),
-        authorships=sum(len(w.record.authors) for w in works), problems=result.problems,
-    )
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    meta = list(describe_graph(
-        iris, graph, name=name, path=path.name, sha256=sha, records=report.records,
-        works=report.works, people=report.people, triples=len(set(triples)),
-    ))
+    report = SourceReport(path=str(path), name=name, format=fmt, graph=str(graph), records=len(result.records),
+                          works=len(works), duplicates=len(result.records) - len(works), problems=result.problems,
+                          authorships=sum(len(w.record.authors) for w in works))
+    for w in works:
+        if len(w.records) > 1:
+            report.merges.append({"title": w.record.title, "records": [r.locator for r in w.records],
+                                  "why": w.reasons[1:] if w.reasons else []})
     store = open_for_writing(store_path)
     try:
-        report.triples = replace_graph(store, store_path, str(graph), list(to_quads(triples, str(graph))),
-                                       str(iris.meta_graph()), meta)
+        for g in interrupted_builds(store, str(iris.meta_graph())):
+            if g == str(graph):
+                report.problems.append(Problem(str(path), None, "the previous build of this source was "
+                                                                "interrupted; its graph is replaced now"))
+        resolution = resolve(works, iris, name, store, str(graph))
+        report.problems.extend(resolution.problems)
+        report.works_new, report.works_merged = resolution.works_new, resolution.works_merged
+        report.people_new, report.people_merged = resolution.people_new, resolution.people_merged
+        report.people = resolution.people_new + resolution.people_merged
+        for res in resolution.works:
+            if res.matched:
+                report.merges.append({"title": res.work.record.title, "records": [r.locator for r in res.work.records],
+                                      "why": [f"matches {res.iri} of another source: {res.matched}"]})
+        estimate = 14 * len(works) + 8 * report.authorships
+        triples = map_works(resolution.works, graph)
+
+        def describe(n: int):
+            return describe_graph(iris, graph, name=name, path=_printable(path.name), sha256=sha, records=report.records,
+                                  works=report.works, people=report.people, triples=n)
+
+        report.triples = replace_graph(store, store_path, str(graph), to_quads(triples, str(graph)),
+                                       str(iris.meta_graph()), describe, atomic=estimate <= ATOMIC_LIMIT)
     finally:
         del store
     report.seconds = time.perf_counter() - started
+    _save_report(Path(store_path), report)
     return report
 
 
-__all__ = ["SourceReport", "SourceError", "build_source", "source_name"]
+def _printable(name: str) -> str:
+    """A file name as text even when it is not valid UTF-8 on disk."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _save_report(store_path: Path, report: SourceReport) -> None:
+    folder = store_path / REPORTS_DIR
+    folder.mkdir(exist_ok=True)
+    data = asdict(report)
+    data["problems"] = [asdict(p) for p in report.problems]
+    (folder / f"{report.name}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def load_reports(store_path: str | Path) -> list[dict]:
+    """The saved build reports of a store, one dict per source (by name)."""
+    folder = Path(store_path) / REPORTS_DIR
+    if not folder.is_dir():
+        return []
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+
+
+__all__ = ["SourceReport", "SourceError", "build_source", "source_name", "load_reports"]

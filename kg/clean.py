@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from kg.record import Person, Record
+from kg.record import Record
 
 # Typographic variants folded for comparison only; stored text keeps them.
 _QUOTE_FOLD = str.maketrans({
@@ -22,7 +22,7 @@ _QUOTE_FOLD = str.maketrans({
 })
 
 NAME_PARTICLES = frozenset(
-    "van von der den de del della di da dos das du la le ter ten bin ibn al el".split()
+    "van von der den de del della di da dos das du la le ter ten bin ibn al el los las y zu af av".split()
 )
 
 
@@ -41,7 +41,7 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.translate(_QUOTE_FOLD))
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.casefold()
-    text = re.sub(r"[^\w\s]", " ", text)
+    text = re.sub(r"[^\w\s+#]", " ", text)  # keep + and # ("C++", "C#" are not "C")
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -98,53 +98,71 @@ class Work:
     """One distinct work after duplicate merge.
 
     ``record`` is the first record seen (its text is what gets stored);
-    ``records`` lists every record merged into it, in input order.
+    ``records`` lists every record merged into it, in input order, and
+    ``reasons`` says why each was merged (the first entry is "first seen").
     """
 
     record: Record
     records: list[Record] = field(default_factory=list)
     key: str = ""
+    reasons: list[str] = field(default_factory=list)
 
 
 def work_key(record: Record) -> str:
     """The strongest identity key of a record: DOI, then arXiv id, then other
-    external ids, then the title fingerprint (DESIGN.md §3 IRIs)."""
+    external ids, then the title fingerprint with the first author and year
+    (DESIGN.md §3 IRIs)."""
     ids = record.identifiers
     for scheme in ("doi", "arxiv", "openalex", "wikidata", "dblp", "semantic_scholar", "openreview"):
         if ids.get(scheme):
             value = ids[scheme].lower() if scheme == "doi" else ids[scheme]
             return f"{scheme}:{value}"
-    return "title:" + title_fingerprint(record.title)
+    first = name_key(record.authors[0].name) if record.authors else ""
+    year = record.date[:4] if record.date else ""
+    return f"title:{title_fingerprint(record.title)}|{first}|{year}"
+
+
+def _year(rec: Record) -> str | None:
+    return rec.date[:4] if rec.date else None
+
+
+def _compatible(a: Record, b: Record) -> bool:
+    """Records matched by title may still be different works: a different
+    year or a different DOI says so."""
+    ya, yb = _year(a), _year(b)
+    da, db = a.identifiers.get("doi"), b.identifiers.get("doi")
+    return not (ya and yb and ya != yb) and not (da and db and da.lower() != db.lower())
 
 
 def merge_duplicates(records: list[Record]) -> list[Work]:
-    """Group records that describe the same work.
+    """Group the records of one source that describe the same work.
 
-    Two records are the same work when they share any identifier (DOI compared
-    case-insensitively) or, lacking one, the same title fingerprint. Returns the
-    works in order of first appearance.
+    Same work: a shared identifier (DOI compared case-insensitively, arXiv id,
+    ...), or the same title fingerprint and first author with no conflicting
+    year or DOI. Returns the works in order of first appearance; each keeps
+    all its records (the first one's text is stored).
     """
     works: list[Work] = []
-    index: dict[str, Work] = {}
+    by_id: dict[str, Work] = {}
+    by_title: dict[tuple[str, str], list[Work]] = {}
     for rec in records:
-        keys = [f"{s}:{v.lower() if s == 'doi' else v}" for s, v in rec.identifiers.items() if v]
-        keys.append("title:" + title_fingerprint(rec.title))
-        found = next((index[k] for k in keys if k in index), None)
+        keys = [f"{s}:{v.lower() if s == 'doi' else v}" for s, v in rec.identifiers.items()
+                if v and s != "arxiv_version"]
+        hit = next((k for k in keys if k in by_id), None)
+        found = by_id[hit] if hit else None
+        why = f"same {hit.split(':', 1)[0]} {hit.split(':', 1)[1]}" if hit else ""
+        first = name_key(rec.authors[0].name) if rec.authors else ""
+        tkey = (title_fingerprint(rec.title), first)
+        if found is None:
+            found = next((w for w in by_title.get(tkey, []) if all(_compatible(rec, r) for r in w.records)), None)
+            why = "same title and first author (typography, case and punctuation ignored)"
         if found is None:
             found = Work(record=rec, key=work_key(rec))
             works.append(found)
+            by_title.setdefault(tkey, []).append(found)
+            why = "first seen"
         found.records.append(rec)
+        found.reasons.append(why)
         for k in keys:
-            index.setdefault(k, found)
+            by_id.setdefault(k, found)
     return works
-
-
-def person_key(person: Person, scope: str) -> str:
-    """Identity key of a person: the ORCID when known, else the normalised
-    name within ``scope`` (the source name): people with the same name are one
-    person within one source."""
-    orcid = person.identifiers.get("orcid")
-    if orcid:
-        return f"orcid:{orcid}"
-    kind = "org" if person.is_organization else "name"
-    return f"{kind}:{scope}:{name_key(person.name)}"

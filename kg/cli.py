@@ -50,20 +50,29 @@ def main() -> None:
 @click.option("--base-iri", default=lambda: os.environ.get("KG_BASE_IRI", DEFAULT_BASE_IRI),
               show_default=DEFAULT_BASE_IRI, help="Base IRI for minted work, person and graph IRIs ($KG_BASE_IRI).")
 @click.option("--name", default=None, help="Graph name for the source (default: file name without extension). One source only.")
+@click.option("--format", "fmt", default=None, type=click.Choice(["listing", "bibtex", "csl", "openalex", "crossref", "paperoni"]),
+              help="Source format (default: by extension and content).")
 @click.option("--see-more", "see_more", multiple=True,
               help="Label of the listing's 'see more' button to remove from abstracts (repeatable; default: 'voir plus', 'see more').")
 def build(sources: tuple[Path, ...], seed: bool, store: Path | None, base_iri: str, name: str | None,
-          see_more: tuple[str, ...]) -> None:
+          fmt: str | None, see_more: tuple[str, ...]) -> None:
     """Read SOURCE files and (re)build their named graphs in the store.
 
+    Formats: publication listing (.txt), BibTeX (.bib), CSL-JSON, OpenAlex,
+    Crossref and paperoni JSON, chosen by extension and content (or --format).
     Each source becomes the named graph <BASE>graph/source/NAME, replaced in one
-    atomic step; a source that cannot be read leaves the store untouched.
+    step; a source that cannot be read leaves the store untouched. Works and
+    people already in the store from other sources keep their IRIs.
+
+    Exit status: 0 all loaded, 1 a source could not be used, 2 usage error,
+    3 loaded but some records were skipped (see the messages).
 
     \b
     Example:
       kg build publications.txt --store ./kg-store --base-iri https://kg.example.org/
     """
-    from kg.build import build_source
+    from kg.build import build_source, source_name
+    from kg.mapping import IRIs, slug
     from kg.resources import seed_listing
     from kg.sources.listing import DEFAULT_SEE_MORE_LABELS, ListingSettings
 
@@ -74,23 +83,36 @@ def build(sources: tuple[Path, ...], seed: bool, store: Path | None, base_iri: s
         _fail("--name applies to one source only", 2)
     settings = ListingSettings(see_more_labels=tuple(see_more) or DEFAULT_SEE_MORE_LABELS)
     store_path = _store(store)
+    try:
+        IRIs(base_iri)
+        names = [slug(name) if name else source_name(p) for p in paths]
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    clash = sorted({n for n in names if names.count(n) > 1})
+    if clash:
+        _fail(f"several sources would share the graph name {', '.join(clash)}: build them separately "
+              "with --name, or rename the files", 2)
     failed = skipped = 0
     for path in paths:
         try:
-            r = build_source(path, store_path, base_iri=base_iri, name=name, settings=settings)
+            r = build_source(path, store_path, base_iri=base_iri, name=name, settings=settings, fmt=fmt)
         except (SourceError, StoreError, ValueError) as exc:
             click.echo(f"kg: error: {exc}", err=True)
             failed += 1
             continue
         for p in r.problems:
             click.echo(f"  {p}", err=True)
-        warnings = sum(1 for p in r.problems if p.severity == "warning")
         skipped += r.skipped
-        click.echo(f"read {r.path}: {r.records} records, {r.works} works ({r.merged} duplicates merged), "
-                   f"{r.people} people, {r.authorships} authorships, {warnings} warnings, {r.skipped} skipped")
+        click.echo(f"read {r.path} ({r.format}): {r.records} records, {r.works} works ({r.duplicates} duplicates merged), "
+                   f"{r.people} people, {r.authorships} authorships, {r.warnings} warnings, {r.skipped} skipped")
+        if r.works_merged or r.people_merged:
+            click.echo(f"  across sources: works {r.works_new} new / {r.works_merged} merged, "
+                       f"people {r.people_new} new / {r.people_merged} merged")
         click.echo(f"wrote <{r.graph}>: {r.triples} triples in {store_path} ({r.seconds:.2f} s)")
     if failed:
         sys.exit(1)
+    if skipped:
+        sys.exit(3)
 
 
 @main.command()
@@ -113,39 +135,43 @@ def query(query: str | None, query_file: Path | None, store: Path | None, fmt: s
 
     if (query is None) == (query_file is None):
         _fail("give a QUERY or --file FILE.rq (one of them)", 2)
+    where = ""
     if query_file is not None:
+        where = f"{query_file}: "
         try:
-            query = query_file.read_text(encoding="utf-8")
+            query = query_file.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             _fail(f"{query_file}: cannot read the query: {getattr(exc, 'strerror', None) or exc}")
     try:
         st = open_read_only(_store(store))
         result = execute(st, query)
-    except (StoreError, QueryError) as exc:
+    except StoreError as exc:
         _fail(str(exc))
+    except QueryError as exc:
+        _fail(f"{where}{exc}")
     form = query_form(result)
     out = sys.stdout.buffer
-    if fmt == "table":
-        if form == "graph":
-            fmt = "turtle"
-        elif form == "boolean":
-            click.echo("true" if bool(result) else "false")
-            return
-        else:
-            _print_table(result)
-            return
     graph_formats = {"turtle", "jsonld", "nt", "nq", "trig", "rdfxml"}
-    if (form == "graph") != (fmt in graph_formats):
+    if fmt != "table" and (form == "graph") != (fmt in graph_formats):
         kind = "an RDF format (turtle, jsonld, nt, ...)" if form == "graph" else "json, xml, csv or tsv"
         _fail(f"--format {fmt} does not fit this query's result; use {kind}", 2)
-    write_result(result, fmt, out)
-    out.write(b"\n")
-    out.flush()
+    try:
+        if fmt == "table" and form == "boolean":
+            click.echo("true" if bool(result) else "false")
+        elif fmt == "table" and form == "solutions":
+            _print_table(result)
+        else:
+            write_result(result, "turtle" if fmt == "table" else fmt, out)
+            out.flush()
+    except (OSError, RuntimeError, ValueError, TypeError) as exc:
+        # evaluation is lazy: a failing SERVICE call or function surfaces here
+        _fail(f"{where}the query failed while running: {exc}")
 
 
 def _print_table(result) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from kg.sparql import term_text
 
@@ -153,7 +179,7 @@ def _print_table(result) -> None:
     table = Table(*names, show_lines=False)
     rows = 0
     for sol in result:
-        table.add_row(*(term_text(sol[n]) for n in names))
+        table.add_row(*(Text(term_text(sol[n])) for n in names))  # Text: no [markup] in data
         rows += 1
     console = Console(width=max(120, Console().width))
     console.print(table)
@@ -164,56 +190,147 @@ def _print_table(result) -> None:
 @_store_option
 @click.option("--format", "fmt", default="turtle", show_default=True,
               type=click.Choice(["turtle", "jsonld", "nt", "nq", "trig", "rdfxml"]),
-              help="Turtle (with prefixes), compact JSON-LD (schema.org context), N-Triples, N-Quads, TriG or RDF/XML.")
+              help="Turtle (with prefixes), JSON-LD (schema.org context), N-Triples, N-Quads, TriG or RDF/XML.")
 @click.option("--graph", default=None, help="Export only this named graph (IRI).")
+@click.option("--resource", default=None, metavar="IRI",
+              help="Export only the description of this resource (a work, a person, ...): what is served at its IRI.")
+@click.option("--frame", type=click.Choice(["work"]), default=None,
+              help="JSON-LD only: one object per work, its authors embedded in byline order (schema.org ScholarlyArticle).")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Write to FILE instead of standard output.")
-def export(store: Path | None, fmt: str, graph: str | None, out: Path | None) -> None:
-    """Write the whole dataset (or one named graph) in an RDF format.
+def export(store: Path | None, fmt: str, graph: str | None, resource: str | None, frame: str | None,
+           out: Path | None) -> None:
+    """Write the whole dataset, one named graph or one resource in an RDF format.
+
+    Everything streams from the store, so memory stays flat on large graphs.
+    JSON-LD is compact (one @graph, schema.org terms, the context of
+    ontology/context.jsonld), or framed per work with --frame work. No
+    JSON-LD context is ever fetched from the network.
 
     \b
     Examples:
       kg export --format turtle --out graph.ttl
       kg export --format jsonld --graph https://kg.example.org/graph/source/mila-publications
+      kg export --format jsonld --frame work --out works.jsonld
+      kg export --format turtle --resource https://kg.example.org/person/dd1e3958af388605
     """
     from kg.export import export as do_export
     from kg.store import open_read_only
 
+    if frame and fmt != "jsonld":
+        _fail("--frame applies to JSON-LD only (add --format jsonld)", 2)
     try:
         st = open_read_only(_store(store))
     except StoreError as exc:
         _fail(str(exc))
     if out is None:
         try:
-            do_export(st, fmt, sys.stdout.buffer, graph)
+            do_export(st, fmt, sys.stdout.buffer, graph, resource=resource, frame=frame)
         except ValueError as exc:
             _fail(str(exc))
+        except BrokenPipeError:  # `kg export | head`: the reader had enough
+            sys.stderr.close()
+            sys.exit(0)
         sys.stdout.buffer.flush()
         return
     tmp = out.with_name(out.name + ".part")
     try:
         with tmp.open("wb") as f:
-            do_export(st, fmt, f, graph)
+            do_export(st, fmt, f, graph, resource=resource, frame=frame)
         tmp.replace(out)
     except (ValueError, OSError) as exc:
         tmp.unlink(missing_ok=True)
         _fail(f"{out}: {getattr(exc, 'strerror', None) or exc}")
-    click.echo(f"wrote {out} ({out.stat().st_size} bytes, {fmt})", err=True)
+    click.echo(f"wrote {out} ({out.stat().st_size} bytes, {fmt}{', framed per ' + frame if frame else ''})", err=True)
+
+
+@main.command()
+@_store_option
+@click.option("--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json"]),
+              help="Readable tables, or JSON.")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1), help="How many prolific people to list.")
+@click.option("--plot", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Also draw the statistics to FILE (.png, .svg or .pdf).")
+def stats(store: Path | None, fmt: str, top: int, plot: Path | None) -> None:
+    """Print dataset statistics: works, people, works per year, the most
+    prolific people, co-authorship among them, triples per named graph.
+
+    \b
+    Examples:
+      kg stats
+      kg stats --plot stats.png      # four charts in one picture (matplotlib)
+      kg stats --format json
+    """
+    import json
+
+    from kg.stats import dataset_stats
+    from kg.store import open_read_only
+
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+        _fail(f"--plot {plot}: give a .png, .svg or .pdf file name", 2)
+    try:
+        data = dataset_stats(open_read_only(_store(store)), top=top)
+    except StoreError as exc:
+        _fail(str(exc))
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        _print_stats(data)
+    if plot is not None:
+        from kg.plots import render
+
+        tmp = plot.with_name(plot.name + ".part")
+        try:
+            render(data, str(tmp), plot.suffix.lower().lstrip("."))
+            tmp.replace(plot)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            _fail(f"{plot}: {exc.strerror or exc}")
+        click.echo(f"wrote {plot} ({plot.stat().st_size} bytes)", err=True)
+
+
+def _print_stats(data: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=max(100, Console().width))
+    console.print(f"{data['works']} works, {data['people']} people, {data['authorships']} authorships, "
+                  f"{len(data['graphs'])} named graphs, {data['quads']} quads")
+    graphs = Table("named graph", "triples", title="Triples per named graph")
+    for g in data["graphs"]:
+        graphs.add_row(g["iri"], str(g["triples"]))
+    console.print(graphs)
+    if data["works_per_year"]:
+        years = Table("year", "works", title="Works per year")
+        for year, n in data["works_per_year"]:
+            years.add_row(year, str(n))
+        years.caption = f"{data['works_without_date']} works without a date"
+        console.print(years)
+    else:
+        console.print("works per year: no work has a publication date")
+    people = Table("person", "works", title=f"The {len(data['top_people'])} most prolific people")
+    for p in data["top_people"]:
+        people.add_row(p["name"], str(p["works"]))
+    console.print(people)
+    net = data["network"]
+    console.print(f"co-authorship among the top {len(net['nodes'])} people: {len(net['edges'])} pairs wrote together")
 
 
 @main.command()
 @_store_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
-@click.option("--threads", default=16, show_default=True, type=int, help="HTTP threads of the WSGI server.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port (0: any free port).")
+@click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 256), help="HTTP threads of the WSGI server.")
 @click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64), help="Query worker processes.")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1), help="Seconds a query may run (streaming included).")
 @click.option("--max-body", default=1024 * 1024, show_default=True, type=click.IntRange(1), help="Largest request body, in bytes.")
 @click.option("--max-rows", default=100_000, show_default=True, type=click.IntRange(1), help="Most triples in a non-streamed (JSON-LD) result.")
 @click.option("--cache-entries", default=512, show_default=True, type=click.IntRange(0), help="Answers kept in the in-memory cache (0: no cache).")
+@click.option("--service/--no-service", "allow_service", default=True, show_default=True,
+              help="Allow SERVICE (federated queries to other endpoints) in queries.")
 @click.option("--update-token", envvar="KG_UPDATE_TOKEN", default=None,
               help="Allow SPARQL Update and Graph Store writes to clients sending 'Authorization: Bearer TOKEN' ($KG_UPDATE_TOKEN).")
 def serve(store: Path | None, host: str, port: int, threads: int, workers: int, timeout: float, max_body: int,
-          max_rows: int, cache_entries: int, update_token: str | None) -> None:
+          max_rows: int, cache_entries: int, allow_service: bool, update_token: str | None) -> None:
     """Serve the store over HTTP: the SPARQL 1.1 Protocol endpoint at /sparql,
     the Graph Store Protocol at /rdf-graph-store, /health and /metrics.
 
@@ -230,7 +347,7 @@ def serve(store: Path | None, host: str, port: int, threads: int, workers: int, 
     from kg.web.server import run
 
     settings = Settings(timeout=timeout, max_body=max_body, max_rows=max_rows, workers=workers,
-                        update_token=update_token or None, cache_entries=cache_entries)
+                        update_token=update_token or None, cache_entries=cache_entries, allow_service=allow_service)
     try:
         run(_store(store), host=host, port=port, threads=threads, settings=settings)
     except (StoreError, OSError) as exc:

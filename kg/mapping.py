@@ -18,13 +18,16 @@ import hashlib
 import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from kg.clean import Work, person_key
 from kg.namespaces import BIBO, DCTERMS, KGV, PRO, PROV, RDF, SCHEMA, VOID, XSD
 from kg.record import Person
+
+if TYPE_CHECKING:
+    from kg.identity import Resolved
 
 Triple = tuple[URIRef, URIRef, Node]
 
@@ -49,17 +52,30 @@ def short_hash(key: str) -> str:
 
 
 def slug(name: str) -> str:
-    """A graph or source name made safe for an IRI path segment."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "source"
+    """A graph or source name made safe for an IRI path segment: letters
+    (any script, as IRIs allow), digits, ``.``, ``_`` and ``-`` kept, runs of
+    anything else turned into ``-``.
+
+    :raises ValueError: nothing usable is left (``..``, ``///``).
+    """
+    out = re.sub(r"[^\w.-]+", "-", name).strip("-")
+    if not out.strip("."):
+        raise ValueError(f"{name!r} cannot name a graph: use letters or digits")
+    return out
 
 
 class IRIs:
-    """IRI minting under a base IRI (which must end in ``/`` or ``#``)."""
+    """IRI minting under a base IRI (``/`` is added when missing).
+
+    :raises ValueError: the base is not an absolute IRI, or has a query or
+        fragment (minted IRIs extend its path).
+    """
 
     def __init__(self, base: str):
-        if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]*$", base):
-            raise ValueError(f"base IRI {base!r} is not an absolute IRI")
-        self.base = base if base.endswith(("/", "#")) else base + "/"
+        if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s<>\"{}|\\^`#?]+$", base):
+            raise ValueError(f"--base-iri {base!r} must be an absolute IRI such as https://kg.example.org/ "
+                             "(no spaces, no '#' or '?')")
+        self.base = base if base.endswith("/") else base + "/"
 
     def work(self, key: str) -> URIRef:
         return URIRef(f"{self.base}work/{short_hash(key)}")
@@ -84,6 +100,9 @@ def _date_literal(date: str) -> Literal:
 
 def _identifier_triples(node: URIRef, identifiers: dict[str, str]) -> Iterator[Triple]:
     for scheme, value in sorted(identifiers.items()):
+        if scheme == "arxiv_version":
+            yield node, KGV.arxivVersion, Literal(value)
+            continue
         if scheme not in ID_IRIS or not value:
             continue
         yield node, SCHEMA.sameAs, URIRef(ID_IRIS[scheme].format(value))
@@ -112,20 +131,18 @@ def map_person(iri: URIRef, person: Person) -> Iterator[Triple]:
     yield from _identifier_triples(iri, person.identifiers)
 
 
-def map_works(works: list[Work], iris: IRIs, graph: URIRef, scope: str) -> Iterator[Triple]:
-    """Triples for ``works`` (one source), people included once each.
+def map_works(works: list[Resolved], graph: URIRef) -> Iterator[Triple]:
+    """Triples for the resolved works of one source, people included once each.
 
-    :param works: merged works of one source.
-    :param iris: IRI minting for the configured base IRI.
+    :param works: works with their IRIs and their authors' IRIs
+        (:func:`kg.identity.resolve`).
     :param graph: the source's named graph (records are cited as
-        ``{graph}#line-{n}`` by ``dcterms:source``).
-    :param scope: the source name; people without ORCID are identified by
-        name within it.
+        ``{graph}#line-{n}`` or ``#item-{n}`` by ``dcterms:source``).
     """
     seen_people: dict[URIRef, str] = {}
-    for work in works:
+    for res in works:
+        work, w = res.work, res.iri
         rec = work.record
-        w = iris.work(work.key)
         wtype = rec.work_type if rec.work_type in WORK_TYPES else "CreativeWork"
         yield w, RDF.type, SCHEMA[wtype]
         yield w, SCHEMA.name, Literal(rec.title)
@@ -135,20 +152,23 @@ def map_works(works: list[Work], iris: IRIs, graph: URIRef, scope: str) -> Itera
             yield w, DCTERMS.abstract, Literal(rec.abstract)
             if rec.abstract_truncated:
                 yield w, KGV.abstractTruncated, Literal(True)
-        if rec.date:
-            yield w, SCHEMA.datePublished, _date_literal(rec.date)
-            yield w, DCTERMS.issued, _date_literal(rec.date)
-        if rec.venue:
-            yield w, SCHEMA.isPartOf, Literal(rec.venue)
-            yield w, DCTERMS.isPartOf, Literal(rec.venue)
+        date = next((r.date for r in work.records if r.date), None)
+        if date:
+            yield w, SCHEMA.datePublished, _date_literal(date)
+            yield w, DCTERMS.issued, _date_literal(date)
+        venue = next((r.venue for r in work.records if r.venue), None)
+        if venue:
+            yield w, SCHEMA.isPartOf, Literal(venue)
+            yield w, DCTERMS.isPartOf, Literal(venue)
+        if rec.authors_truncated:
+            yield w, KGV.authorListTruncated, Literal(True)
         identifiers: dict[str, str] = {}
         for r in work.records:
             for k, v in r.identifiers.items():
                 identifiers.setdefault(k, v)
             yield w, DCTERMS.source, URIRef(f"{graph}#{slug(r.locator)}")
         yield from _identifier_triples(w, identifiers)
-        for pos, person in enumerate(rec.authors, start=1):
-            p = iris.person(person_key(person, scope))
+        for pos, (person, p) in enumerate(zip(rec.authors, res.authors), start=1):
             a = URIRef(f"{w}/authorship/{pos}")
             yield w, SCHEMA.author, p
             yield w, DCTERMS.creator, p
@@ -161,8 +181,10 @@ def map_works(works: list[Work], iris: IRIs, graph: URIRef, scope: str) -> Itera
             if p not in seen_people:
                 seen_people[p] = person.name
                 yield from map_person(p, person)
-            elif seen_people[p] != person.name:
+                continue
+            if seen_people[p] != person.name:
                 yield p, SCHEMA.alternateName, Literal(person.name)
+            yield from _identifier_triples(p, person.identifiers)  # ids another record may add
 
 
 def describe_graph(iris: IRIs, graph: URIRef, *, name: str, path: str, sha256: str,

@@ -6,15 +6,15 @@ CONSTRUCT and DESCRIBE results in the RDF formats of :mod:`kg.export`.
 """
 from __future__ import annotations
 
-from typing import IO
-
 import json
+from typing import IO
 
 import pyoxigraph as ox
 
 from kg.export import FORMATS as GRAPH_FORMATS
 from kg.export import format_name, to_jsonld
 from kg.namespaces import PREFIXES
+from kg.sparql_scan import scan
 
 #: name -> (pyoxigraph format, media type)
 RESULT_FORMATS: dict[str, tuple[ox.QueryResultsFormat, str]] = {
@@ -33,7 +33,8 @@ class QueryError(Exception):
 
 
 def execute(store: ox.Store, query: str, default_graphs: list[str] | None = None,
-            named_graphs: list[str] | None = None, base_iri: str | None = None) -> Result:
+            named_graphs: list[str] | None = None, base_iri: str | None = None,
+            allow_service: bool = True) -> Result:
     """Run a SPARQL 1.1 query.
 
     Without ``default_graphs`` the default graph is the union of all graphs
@@ -45,6 +46,9 @@ def execute(store: ox.Store, query: str, default_graphs: list[str] | None = None
     :raises QueryError: syntax error (message says line and column) or an
         invalid graph IRI.
     """
+    check_query(query, allow_service)
+    default_graphs = list(dict.fromkeys(default_graphs or []))  # a repeated graph would count twice
+    named_graphs = list(dict.fromkeys(named_graphs or []))
     kwargs: dict = {"base_iri": base_iri} if base_iri else {}
     try:
         if default_graphs:
@@ -57,7 +61,27 @@ def execute(store: ox.Store, query: str, default_graphs: list[str] | None = None
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax {exc}") from None
     except ValueError as exc:
-        raise QueryError(str(exc)) from None
+        raise QueryError(f"bad dataset graph IRI: {exc}") from None
+
+
+#: Deepest bracket nesting accepted: far beyond real queries, well within what
+#: the engine's recursive parser handles without exhausting its stack.
+MAX_NESTING = 200
+
+
+def check_query(text: str, allow_service: bool = True) -> None:
+    """Refuse, before parsing, what the engine should not be given.
+
+    :raises QueryError: empty query, nesting deeper than :data:`MAX_NESTING`,
+        or ``SERVICE`` when federation is off.
+    """
+    if not text.strip():
+        raise QueryError("the query is empty")
+    found = scan(text)
+    if found.max_nesting > MAX_NESTING:
+        raise QueryError(f"the query nests brackets {found.max_nesting} deep; the limit is {MAX_NESTING}")
+    if not allow_service and any(w == "SERVICE" for _, w in found.words()):
+        raise QueryError("SERVICE (federated query) is disabled on this endpoint")
 
 
 def query_form(result: Result) -> str:

@@ -12,8 +12,10 @@ transaction, or through the bulk loader for large graphs (see
 from __future__ import annotations
 
 import os
+import tempfile
 import time
-from collections.abc import Iterable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -54,11 +56,21 @@ def to_quads(triples: Iterable[tuple[Node, Node, Node]], graph: str) -> Iterator
         yield ox.Quad(to_ox(s), to_ox(p), to_ox(o), g)
 
 
+def generation_token(path: Path) -> str:
+    """The store's state token: ``"<generation> <random>"``, new at every
+    write, so a store deleted and rebuilt is not taken for the old one ("" for
+    a store never written by kg)."""
+    try:
+        return (Path(path) / GENERATION_FILE).read_text().strip()
+    except OSError:
+        return ""
+
+
 def read_generation(path: Path) -> int:
     """The store's generation number (0 when never written by kg)."""
     try:
-        return int((Path(path) / GENERATION_FILE).read_text().strip() or 0)
-    except (OSError, ValueError):
+        return int(generation_token(path).split()[0])
+    except (IndexError, ValueError):
         return 0
 
 
@@ -66,7 +78,7 @@ def bump_generation(path: Path) -> int:
     """Record that the store changed (readers reopen); returns the new number."""
     gen = read_generation(path) + 1
     tmp = Path(path) / f".{GENERATION_FILE}.{os.getpid()}"
-    tmp.write_text(f"{gen}\n")
+    tmp.write_text(f"{gen} {uuid.uuid4().hex}\n")
     os.replace(tmp, Path(path) / GENERATION_FILE)  # atomic on POSIX
     return gen
 
@@ -102,6 +114,8 @@ def open_for_writing(path: str | Path, wait: float = 30.0) -> ox.Store:
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise StoreError(f"{path}: exists and is not a store directory")
+    if path.is_dir() and any(path.iterdir()) and not (path / "CURRENT").exists():
+        raise StoreError(f"{path}: is a directory with other files, not a kg store; give another --store")
     deadline = time.monotonic() + wait
     while True:
         try:
@@ -132,46 +146,60 @@ def interrupted_builds(store: ox.Store, meta_graph: str) -> list[str]:
     return [r["g"].value for r in rows]
 
 
-def replace_graph(store: ox.Store, path: str | Path, graph: str, quads: list[ox.Quad],
-                  meta_graph: str, meta_triples: Iterable[tuple[Node, Node, Node]]) -> int:
+def replace_graph(store: ox.Store, path: str | Path, graph: str, quads: Iterable[ox.Quad],
+                  meta_graph: str, describe: Callable[[int], Iterable[tuple[Node, Node, Node]]],
+                  atomic: bool = True) -> int:
     """Replace named graph ``graph`` and its description in ``meta_graph``.
 
-    Up to :data:`ATOMIC_LIMIT` triples (old and new together) this is one
-    Oxigraph transaction: every reader sees the old or the new graph. Larger
-    graphs go through the bulk loader: the description is first marked
-    ``kgv:buildState "building"``, then the graph is emptied and loaded, then
-    the description is written. The endpoint still switches at once (its
-    read-only snapshot is reopened only after the generation bump); a build
-    interrupted midway leaves the marker, reported by :func:`interrupted_builds`
-    and cleared by the next build.
+    ``atomic`` (for up to :data:`ATOMIC_LIMIT` triples, old and new together):
+    one Oxigraph transaction, so every reader sees the old or the new graph.
+    Otherwise the bulk loader: the description is first marked
+    ``kgv:buildState "building"``, the graph is emptied and the new triples are
+    streamed through a temporary N-Quads file into ``bulk_load``, then the
+    description is written. The endpoint still switches at once (its
+    read-only snapshots are reopened only after the generation bump); a build
+    interrupted midway leaves the marker, reported by
+    :func:`interrupted_builds` and cleared by the next build.
 
-    :param quads: the new content, in ``graph``.
-    :param meta_triples: the description of ``graph`` (subjects ``graph`` and
-        ``{graph}#...``), replacing the previous one.
+    :param quads: the new content, in ``graph`` (consumed once).
+    :param describe: given the number of triples, the description of ``graph``
+        (subjects ``graph`` and ``{graph}#...``) replacing the previous one.
     :returns: the number of triples now in ``graph``.
     :raises StoreError: the write failed.
     """
     g = ox.NamedNode(graph)
-    meta = "\n".join(f"{to_ox(s)} {to_ox(p)} {to_ox(o)} ." for s, p, o in meta_triples)
+
+    def meta_text(n: int) -> str:
+        return "\n".join(f"{to_ox(s)} {to_ox(p)} {to_ox(o)} ." for s, p, o in describe(n))
+
     try:
-        old = int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")))["n"].value)
-        if old + len(quads) <= ATOMIC_LIMIT:
-            body = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        old = _count(store, g)
+        if atomic and old <= ATOMIC_LIMIT:
+            new = set(quads)
+            body = ox.serialize((q.triple for q in new), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
             store.update(f"DROP SILENT GRAPH {g} ;\n{_meta_delete(meta_graph, graph)} ;\n"
-                         f"INSERT DATA {{ GRAPH {g} {{ {body} }} GRAPH <{meta_graph}> {{ {meta} }} }}")
+                         f"INSERT DATA {{ GRAPH {g} {{ {body} }} GRAPH <{meta_graph}> {{ {meta_text(len(new))} }} }}")
         else:
             store.update(f"{_meta_delete(meta_graph, graph)} ;\n"
                          f"INSERT DATA {{ GRAPH <{meta_graph}> {{ {g} <{BUILD_STATE}> \"building\" }} }}")
             if old:
                 store.remove_graph(g)
-            store.bulk_extend(quads)
-            store.update(f"{_meta_delete(meta_graph, graph)} ;\nINSERT DATA {{ GRAPH <{meta_graph}> {{ {meta} }} }}")
+            with tempfile.NamedTemporaryFile(suffix=".nq", dir=Path(path).parent) as tmp:
+                ox.serialize(quads, tmp.name, format=ox.RdfFormat.N_QUADS)
+                store.bulk_load(path=tmp.name, format=ox.RdfFormat.N_QUADS)
+            n = _count(store, g)
+            store.update(f"{_meta_delete(meta_graph, graph)} ;\n"
+                         f"INSERT DATA {{ GRAPH <{meta_graph}> {{ {meta_text(n)} }} }}")
         store.flush()
     except (OSError, SyntaxError, ValueError) as exc:
         raise StoreError(f"{path}: write failed: {exc}") from None
     bump_generation(Path(path))
-    n = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
-    return int(next(iter(n))["n"].value)
+    return _count(store, g)
+
+
+def _count(store: ox.Store, g: ox.NamedNode) -> int:
+    rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
+    return int(next(iter(rows))["n"].value)
 
 
 def quad_count(store: ox.Store) -> int:

@@ -263,3 +263,75 @@ def test_large_results_stream_in_flat_memory(server, capsys):
               + ", ".join(f"{p}: {g:.1f}" for p, g in growth.items()))
     assert growth[server.proc.pid] < 40
     assert max(growth.values()) < 80 and received > 30e6
+
+
+def test_deep_nesting_is_refused_not_crashing(server):
+    deep = "ASK { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }"
+    r = requests.post(server.sparql, data={"query": deep})
+    assert r.status_code == 400 and r.text.strip() == "the query nests brackets 5002 deep; the limit is 200"
+    assert requests.get(server.url + "/health").status_code == 200
+
+
+def test_failing_service_and_unknown_function(server):
+    port = __import__("conftest").free_port()  # nothing listens there
+    q = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
+    r = requests.get(server.sparql, params={"query": q})
+    assert r.status_code == 502 and r.text.startswith("a SERVICE endpoint of the query failed:")
+    r = requests.get(server.sparql, params={"query": "SELECT (<http://example.org/f>(1) AS ?x) {}"})
+    assert r.status_code == 400 and r.text.startswith("the query cannot be evaluated:")
+    assert requests.get(server.url + "/health").status_code == 200
+
+
+def test_service_can_be_turned_off(tmp_path, seed_path):
+    store = tmp_path / "store"
+    assert run_kg("build", str(seed_path), "--store", str(store)).returncode == 0
+    srv = Server(store, "--no-service")
+    try:
+        r = requests.get(srv.sparql, params={"query": "SELECT * { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"})
+        assert r.status_code == 400 and r.text.strip() == "SERVICE (federated query) is disabled on this endpoint"
+    finally:
+        srv.stop()
+
+
+def test_head_and_accept_parameters_and_client_format_names(server):
+    r = requests.head(server.sparql, params={"query": "ASK {}"})
+    assert r.status_code == 200 and r.text == ""
+    construct = "CONSTRUCT { <http://example.org/s> <http://example.org/p> 1 } WHERE {}"
+    r = requests.get(server.sparql, params={"query": construct}, headers={"Accept": "text/turtle; charset=utf-8"})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle")
+    r = requests.get(server.sparql, params={"query": construct}, headers={
+        "Accept": 'application/ld+json; profile="http://www.w3.org/ns/json-ld#compacted"'})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/ld+json")
+    for value, ctype in [("n3", "text/turtle"), ("rdf+xml", "application/rdf+xml"), ("json", "application/ld+json"),
+                         ("text/turtle", "text/turtle")]:
+        r = requests.get(server.sparql, params={"query": construct, "format": value})
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith(ctype), value
+
+
+def test_repeated_default_graph_counts_once(server):
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    r = requests.get(server.sparql, params=[("query", q), ("default-graph-uri", SEED_GRAPH),
+                                            ("default-graph-uri", SEED_GRAPH)])
+    assert count(r) == 770
+
+
+def test_rebuilt_store_is_reopened_even_at_the_same_generation(tmp_path, seed_path):
+    import shutil
+    store = tmp_path / "store"
+    assert run_kg("build", str(seed_path), "--store", str(store)).returncode == 0
+    srv = Server(store, "--cache-entries", "0")
+    try:
+        assert count(requests.get(srv.sparql, params={"query": COUNT_WORKS})) == 11
+        shutil.rmtree(store)
+        other = tmp_path / "other.txt"
+        other.write_text("Publications\n\nOne lone paper: here\nAda Lovelace\n", encoding="utf-8")
+        assert run_kg("build", str(other), "--store", str(store)).returncode == 0  # generation 1 again
+        deadline = time.monotonic() + 5
+        n = None
+        while time.monotonic() < deadline and n != 1:
+            r = requests.get(srv.sparql, params={"query": COUNT_WORKS})
+            n = count(r) if r.status_code == 200 else None
+            time.sleep(0.1)
+        assert n == 1
+    finally:
+        srv.stop()

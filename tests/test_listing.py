@@ -174,3 +174,47 @@ def test_latin1_listing_is_read_with_a_warning(tmp_path):
     assert result.records[0].authors[0].name == "C\u00f4me Fiegel"
     assert [(p.line, p.severity) for p in result.problems] == [(4, "warning")]
     assert "not UTF-8" in result.problems[0].message
+
+
+def test_shapes_that_used_to_be_misread(tmp_path):
+    """Title Case titles, one-word titles, suffixes, particles, caseless scripts."""
+    src = tmp_path / "shapes.txt"
+    src.write_text("Publications\n\nFirst Paper: on things\nAda Lovelace\n李飞飞\nJohn Smith, Jr.\nvan der Berg\n"
+                   "María de los Ángeles García López\nAttention Is All You Need\nAshish Vaswani\nNoam Shazeer\n"
+                   "Introduction\nWill Dabney\nCan Xu\nAn Yang\n", encoding="utf-8")
+    result = read_listing(src)
+    assert [(r.title, [a.name for a in r.authors]) for r in result.records] == [
+        ("First Paper: on things", ["Ada Lovelace", "李飞飞", "John Smith, Jr.", "van der Berg",
+                                    "María de los Ángeles García López"]),
+        ("Attention Is All You Need", ["Ashish Vaswani", "Noam Shazeer"]),
+        ("Introduction", ["Will Dabney", "Can Xu", "An Yang"]),
+    ]
+    assert [p.line for p in result.problems] == [9, 12]
+    smith = result.records[0].authors[2]
+    assert (smith.given, smith.family) == ("John", "Smith")
+
+
+def test_titles_that_differ_only_in_symbols_are_different_works(tmp_path):
+    src = tmp_path / "c.txt"
+    src.write_text("Publications\n\nLearning C++: a primer\nBjarne Stroustrup\nLearning C: a primer\nBjarne Stroustrup\n"
+                   "Editorial: special issue\nAlice Smith\nEditorial: Special Issue\nBob Jones\n", encoding="utf-8")
+    works = merge_duplicates(read_listing(src).records)
+    assert [w.record.title for w in works] == ["Learning C++: a primer", "Learning C: a primer",
+                                               "Editorial: special issue", "Editorial: Special Issue"]
+
+
+def test_mixed_encoding_is_decoded_line_by_line(tmp_path):
+    src = tmp_path / "mixed.txt"
+    src.write_bytes("Publications\n\nA paper about things\nC\u00f4me Fr\u00e9chette\n".encode("utf-8")
+                    + "Jos\u00e9 Garc\u00eda\n".encode("latin-1"))
+    result = read_listing(src)
+    assert [a.name for a in result.records[0].authors] == ["C\u00f4me Fr\u00e9chette", "Jos\u00e9 Garc\u00eda"]
+    assert [(p.line, p.severity) for p in result.problems] == [(5, "warning")]
+
+
+def test_line_numbers_count_only_newlines(tmp_path):
+    src = tmp_path / "ls.txt"
+    src.write_text("Publications\n\nA paper\u2028with a separator: yes\nAda Lovelace\nOrphan title: nobody\n",
+                   encoding="utf-8")
+    result = read_listing(src)
+    assert [(p.line, p.severity) for p in result.problems] == [(5, "skipped")]

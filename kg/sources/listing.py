@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.clean import NAME_PARTICLES, nfc, split_name
+from kg.clean import NAME_PARTICLES, is_organization, nfc, split_name
 from kg.record import Person, Problem, ReadResult, Record, SourceError
 from kg.sources.textfile import read_text
 
@@ -34,8 +34,18 @@ approaches method methods system systems towards using based efficient robust gr
 language large reinforcement training inference estimation generative algorithm algorithms
 theory review study survey benchmark representation representations detection prediction
 control framework scaling transformer transformers adversarial causal bayesian stochastic
+introduction preface foreword editorial conclusion conclusions overview tutorial keynote
+erratum errata corrigendum appendix summary abstract index perspective commentary
 """.split())
-
+# English function words that Title Case capitalises ("Attention Is All You Need")
+# and that are not also common given or family names (unlike An, Do, Can, Will, Long).
+_FUNCTION_WORDS = frozenset("""
+is are was were be been all you your we our us my the of for and or with from into onto via
+what how why when where which who whose not no does did this that these those their its
+their there here than then beyond without through toward towards about against between
+under over upon across after before during using need needs makes make
+""".split())
+_SUFFIX = re.compile(r",?\s+(?:Jr\.?|Sr\.?|II|III|IV)$")
 _NAME_TOKEN = re.compile(r"^(?:[^\W\d_][.]?|[^\W\d_]\.(?:[^\W\d_]\.)+|[^\W\d_][^\W\d_'’.]*(?:['’][^\W\d_]+)*\.?)$")
 _SENTENCE_PUNCT = re.compile(r"[:;?!,()\[\]{}\"“”«»/\\|@#%&*+=<>0-9]")
 
@@ -70,20 +80,45 @@ def is_abstract_like(line: str, min_words: int = 25) -> bool:
 
 
 def name_tokens_ok(line: str) -> bool:
-    """True when ``line`` has the shape of a person's name: 1–5 tokens, each a
+    """True when ``line`` has the shape of a person's name: 1–5 name tokens
+    (particles such as ``van``, ``de``, ``los`` not counted), each a
     capitalised word (hyphen parts capitalised too: ``Jean-Christophe``), an
-    initial (``J``, ``J.``) or a particle (``van``, ``de``), and no sentence
-    punctuation or digits."""
+    initial (``J``, ``J.``) or a particle; an optional suffix (``, Jr.``,
+    ``III``); no sentence punctuation or digits. Scripts without letter case
+    (``李飞飞``) count as name-like when short."""
+    line = _SUFFIX.sub("", line)
     tokens = line.split()
-    if not 1 <= len(tokens) <= 5 or _SENTENCE_PUNCT.search(line):
+    if not tokens or _SENTENCE_PUNCT.search(line):
         return False
+    if all(_caseless(t) for t in tokens):
+        return len(line) <= 12 and len(tokens) <= 3
+    names = 0
     for i, tok in enumerate(tokens):
-        if tok.lower() in NAME_PARTICLES and 0 < i < len(tokens) - 1:
+        if tok.lower() in NAME_PARTICLES and i < len(tokens) - 1:
             continue
+        names += 1
         for part in tok.split("-"):
-            if not part or not _NAME_TOKEN.match(part) or not part[0].isupper():
+            if not part or not _NAME_TOKEN.match(part) or not (part[0].isupper() or _caseless(part)):
                 return False
-    return True
+    return 1 <= names <= 5
+
+
+def _caseless(token: str) -> bool:
+    """A word of a script without letter case (Han, Hangul, Arabic, ...)."""
+    return all(c.isalpha() and not c.isupper() and not c.islower() for c in token)
+
+
+def function_words(line: str) -> list[str]:
+    """English function words of ``line`` other than its first word (Title
+    Case keeps ``Is``, ``All``, ``You`` capitalised)."""
+    return [t for t in line.split()[1:] if t.lower() in _FUNCTION_WORDS]
+
+
+def _person(line: str) -> Person:
+    if is_organization(line):
+        return Person(name=line, is_organization=True)
+    given, family = split_name(_SUFFIX.sub("", line))
+    return Person(name=line, given=given, family=family)
 
 
 def title_words(line: str) -> list[str]:
@@ -112,7 +147,8 @@ def read_listing(path: str | Path, settings: ListingSettings | None = None) -> R
     result = ReadResult(problems=list(problems))
     src = str(path)
 
-    lines = [(n, nfc(see_more.sub("", raw))) for n, raw in enumerate(text.splitlines(), start=1)]
+    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = [(n, nfc(see_more.sub("", raw))) for n, raw in enumerate(raw_lines, start=1)]
     lines = [(n, ln) for n, ln in lines if ln]
     if lines and lines[0][1] in settings.headers:
         lines = lines[1:]
@@ -145,6 +181,15 @@ def read_listing(path: str | Path, settings: ListingSettings | None = None) -> R
             state = "title"
             continue
         looks_like_name = name_tokens_ok(line)
+        fwords = function_words(line) if looks_like_name else []
+        if state == "author" and fwords:
+            # "Attention Is All You Need": name-shaped, but English function words make it a title
+            result.problems.append(Problem(src, n, f"read as a title, though it has the shape of a name "
+                                                   f"(words {', '.join(fwords)}): {line!r}"))
+            close()
+            current = Record(title=line, source=src, locator=f"line {n}", line=n)
+            state = "first-author"
+            continue
         if state == "title":
             if looks_like_name:
                 result.problems.append(Problem(src, n, f"read as a title by position, though it looks like a name: {line!r}"))
@@ -162,8 +207,10 @@ def read_listing(path: str | Path, settings: ListingSettings | None = None) -> R
             if hits:
                 result.problems.append(Problem(src, n, f"read as an author, though it has title words ({', '.join(hits)}): {line!r}"))
             assert current is not None
-            given, family = split_name(line)
-            current.authors.append(Person(name=line, given=given, family=family))
+            if fwords:
+                result.problems.append(Problem(src, n, f"read as an author by position, though it has the words "
+                                                       f"{', '.join(fwords)}: {line!r}"))
+            current.authors.append(_person(line))
             state = "author"
             continue
         # Not a name and not an abstract: a new title.

@@ -28,24 +28,33 @@ def read_bytes(path: Path) -> bytes:
 def read_text(path: Path) -> tuple[str, list[Problem]]:
     """Read ``path`` as text.
 
-    UTF-8 (with or without BOM) is expected. A file that is not UTF-8 but has no
-    NUL bytes is decoded as Windows-1252/Latin-1 and a warning names the first
-    line that was not UTF-8.
+    UTF-8 (with or without BOM) is expected; UTF-16 with a BOM is read too.
+    Lines that are not valid UTF-8 are decoded as Windows-1252 (Latin-1), each
+    reported with its line number; the other lines stay UTF-8.
 
     :returns: the text and the problems met.
     :raises SourceError: missing, directory, empty or binary file.
     """
     data = read_bytes(path)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), []
+        except UnicodeDecodeError:
+            raise SourceError(f"{path}: starts like UTF-16 but does not decode as UTF-16") from None
     sample = data[:8192]
     controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
     if b"\x00" in sample or controls > len(sample) // 20:
-        raise SourceError(f"{path}: binary file, not a text listing")
+        raise SourceError(f"{path}: binary file, not text")
     try:
         return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+    except UnicodeDecodeError:
+        pass
+    problems: list[Problem] = []
+    lines = []
+    for n, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
         try:
-            text = data.decode("cp1252")
+            lines.append(raw.decode("utf-8"))
         except UnicodeDecodeError:
-            text = data.decode("latin-1")
-        return text, [Problem(str(path), line, "not UTF-8; read as Windows-1252 (Latin-1): check accented letters")]
+            lines.append(raw.decode("cp1252", errors="replace"))
+            problems.append(Problem(str(path), n, "line is not UTF-8; read as Windows-1252 (Latin-1): check accented letters"))
+    return "\n".join(lines), problems

@@ -11,6 +11,8 @@ Routes:
   Protocol (GET, HEAD open; PUT, POST, DELETE with the update token).
 * ``GET /health``: 200 with the triple count when the store answers, else 503.
 * ``GET /metrics``: Prometheus text exposition.
+* the pages of :mod:`kg.web.pages`: query page, work and person pages (every
+  IRI under the base IRI), index and statistics pages.
 
 Queries run in killable worker processes (:mod:`kg.web.pool`) under a time
 limit. Answers of up to ``cache_body`` bytes are cached in memory and carry an
@@ -30,13 +32,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, g, request
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
-from kg.store import open_read_only, read_generation
+from kg.store import generation_token, open_read_only
 from kg.web.metrics import Metrics
 from kg.web.negotiate import GRAPH_TYPES
+from kg.web.pages import query_page, register
 from kg.web.pool import PoolBusy, QueryPool, QueryTimeout, Session, WorkerDied
 from kg.web.protocol import ClientError, Operation, apply_using, read_operation
 from kg.web.writes import WriteError, delete_graph, run_update, write_graph
@@ -52,6 +55,7 @@ class Settings:
     ``workers``: query worker processes.
     ``update_token``: bearer token that enables writes; None disables them.
     ``cache_entries``/``cache_body``: in-memory answer cache (0 disables).
+    ``allow_service``: whether queries may use SERVICE (federation).
     """
 
     timeout: float = 30.0
@@ -61,6 +65,7 @@ class Settings:
     update_token: str | None = None
     cache_entries: int = 512
     cache_body: int = 1024 * 1024
+    allow_service: bool = True
 
 
 # Bytes buffered before an answer is committed to a 200 and streamed: a
@@ -78,10 +83,10 @@ class AnswerCache:
     def __init__(self, entries: int):
         self.entries = entries
         self._data: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
-        self._generation = -1
+        self._generation = "-"
         self._lock = threading.Lock()
 
-    def get(self, key: str, generation: int) -> tuple[str, bytes] | None:
+    def get(self, key: str, generation: str) -> tuple[str, bytes] | None:
         with self._lock:
             if generation != self._generation:
                 self._data.clear()
@@ -92,7 +97,7 @@ class AnswerCache:
                 self._data.move_to_end(key)
             return hit
 
-    def put(self, key: str, generation: int, media_type: str, body: bytes) -> None:
+    def put(self, key: str, generation: str, media_type: str, body: bytes) -> None:
         if self.entries <= 0:
             return
         with self._lock:
@@ -146,10 +151,11 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
     # -- answering through the pool ---------------------------------------
 
     def answer(job: dict, cache_key: str | None = None, head_only: bool = False) -> Response:
-        generation = read_generation(store_path)
+        generation = generation_token(store_path)
         etag = None
         if cache_key is not None:
-            etag = f'"kg{generation}-{hashlib.sha256(cache_key.encode()).hexdigest()[:24]}"'
+            tag = hashlib.sha256(f"{generation}|{cache_key}".encode()).hexdigest()[:24]
+            etag = f'"kg{generation.split(" ")[0]}-{tag}"'
             if request.method in ("GET", "HEAD") and request.if_none_match.contains(etag.strip('"')):
                 return Response(status=304, headers={"ETag": etag, "Vary": "Accept"})
             hit = cache.get(cache_key, generation)
@@ -195,6 +201,8 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
             yield first
             while True:
                 msg = session.next()
+                if msg.kind == "X":  # failed mid-stream: the status is gone, cut the body short
+                    raise RuntimeError(msg.json()["message"])
                 if msg.kind != "D":
                     break
                 yield msg.payload
@@ -249,7 +257,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
 
     @app.get("/")
     def index() -> Response:
-        return Response(render_template("query.html"), mimetype="text/html")
+        return query_page()
 
     @app.route("/sparql", methods=["GET", "POST"])
     @app.route("/sparql/", methods=["GET", "POST"])
@@ -265,7 +273,8 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
         fmt = request.args.get("format") or (request.form.get("format") if request.method == "POST" else None)
         job = {"kind": "query", "query": op.text, "default_graphs": op.default_graphs,
                "named_graphs": op.named_graphs, "base_iri": request.base_url,
-               "accept": request.headers.get("Accept"), "format": fmt, "max_rows": settings.max_rows}
+               "accept": request.headers.get("Accept"), "format": fmt, "max_rows": settings.max_rows,
+               "allow_service": settings.allow_service}
         key = json.dumps([job["query"], job["default_graphs"], job["named_graphs"], job["base_iri"],
                           job["accept"], fmt])
         return answer(job, cache_key=key)
@@ -273,7 +282,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
     def service_or_page() -> Response:
         best = request.accept_mimetypes.best_match(["text/html", *GRAPH_TYPES])
         if best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes["text/turtle"]:
-            return Response(render_template("query.html"), mimetype="text/html")
+            return query_page()
         if request.headers.get("Accept") and not request.args.get("format") and \
                 request.accept_mimetypes.best_match(list(GRAPH_TYPES)) is None:
             return _error(400, "missing the 'query' parameter (SPARQL 1.1 Protocol §2.1); "
@@ -328,6 +337,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
             return _error(exc.status, exc.message)
         return Response(status=201 if created else 204)
 
+    register(app)
     return app
 
 

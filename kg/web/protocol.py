@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from flask import Request
 
+from kg.sparql_scan import scan
+
 
 class ClientError(Exception):
     """A request the protocol rejects: ``status`` is a 4xx code, ``message`` says
@@ -59,7 +61,7 @@ def read_operation(req: Request) -> Operation | None:
         charset other than UTF-8).
     """
     args = req.args
-    if req.method == "GET":
+    if req.method in ("GET", "HEAD"):
         if "update" in args:
             raise ClientError(405, "SPARQL Update must be sent by POST (SPARQL 1.1 Protocol §2.2)",
                               {"Allow": "POST"})
@@ -103,47 +105,6 @@ def read_operation(req: Request) -> Operation | None:
 # --- using-graph-uri / using-named-graph-uri for updates (Protocol §2.2.3) ---
 
 _IRI = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def _top_level_keywords(update: str) -> list[tuple[int, str]]:
-    """Positions and upper-cased names of the keywords at brace depth 0,
-    skipping strings, IRIs, comments, variables and prefixed names."""
-    out: list[tuple[int, str]] = []
-    i, depth, n = 0, 0, len(update)
-    while i < n:
-        c = update[i]
-        if c == "#":
-            j = update.find("\n", i)
-            i = n if j < 0 else j + 1
-        elif c in "\"'":
-            quote = update[i:i + 3] if update[i:i + 3] in ('"""', "'''") else c
-            j = i + len(quote)
-            while j < n and not update.startswith(quote, j):
-                j += 2 if update[j] == "\\" else 1
-            i = j + len(quote)
-        elif c == "<" and (m := _IRI.match(update, i)):
-            i = m.end()
-        elif c == "{":
-            depth += 1
-            i += 1
-        elif c == "}":
-            depth -= 1
-            i += 1
-        elif c in "?$":
-            m = _WORD.match(update, i + 1)
-            i = m.end() if m else i + 1
-        elif c.isalpha() or c == "_":
-            m = _WORD.match(update, i)
-            assert m
-            end = m.end()
-            prefixed = end < n and update[end] == ":" or (i > 0 and update[i - 1] == ":")
-            if depth == 0 and not prefixed:
-                out.append((i, m.group(0).upper()))
-            i = end
-        else:
-            i += 1
-    return out
 
 
 def apply_using(update: str, using: list[str], using_named: list[str]) -> str:
@@ -156,7 +117,7 @@ def apply_using(update: str, using: list[str], using_named: list[str]) -> str:
     """
     if not using and not using_named:
         return update
-    keywords = _top_level_keywords(update)
+    keywords = scan(update).words(depth=0)
     if any(k in ("USING", "WITH") for _, k in keywords):
         raise ClientError(400, "the update has its own USING or WITH clause and the request gives "
                                "using-graph-uri/using-named-graph-uri: use one or the other (Protocol §2.2.3)")

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import click
-from waitress import serve
+from waitress import create_server
 
 from kg.web.app import Settings, create_app
 
@@ -24,13 +24,23 @@ def run(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, threa
     settings = settings or Settings()
     app = create_app(store_path, settings)
     pool = app.extensions["kg"]["pool"]
+    try:
+        server = create_server(app, host=host, port=port, threads=threads, ident="kg",
+                               max_request_body_size=max(4 * settings.max_body, 1 << 20),
+                               outbuf_high_watermark=4 << 20,
+                               channel_timeout=max(120, int(settings.timeout) + 30))
+    except (OSError, ValueError) as exc:
+        pool.close()
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise OSError(f"cannot listen on {host}:{port}: {reason}") from None
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"kg: serving {store_path} at http://{shown}:{port}/sparql  "
+    click.echo(f"kg: serving {store_path} at http://{shown}:{server.effective_port}/sparql  "
                f"({settings.workers} query workers, {settings.timeout:g} s time limit; Ctrl-C to stop)", err=True)
     try:
-        serve(app, host=host, port=port, threads=threads, ident="kg", _quiet=True,
-              max_request_body_size=max(4 * settings.max_body, 1 << 20),
-              outbuf_high_watermark=4 << 20, channel_timeout=max(120, int(settings.timeout) + 30))
+        server.run()
+    except KeyboardInterrupt:
+        pass
     finally:
+        server.close()
         pool.close()

@@ -10,7 +10,9 @@ endpoint can kill when the time limit passes. A job is a dict sent over a
 * ``X`` + JSON ``{"status", "message"}``: a client error (4xx) or 503.
 
 Job kinds: ``query`` (a SPARQL query), ``graph`` (one graph's content, for the
-Graph Store protocol), ``service`` (the service description), ``stats``.
+Graph Store protocol), ``service`` (the service description), ``stats``, and
+the page jobs of :mod:`kg.web.pagedata` (linked-data pages, index pages,
+dataset statistics and their pictures).
 """
 from __future__ import annotations
 
@@ -26,7 +28,9 @@ from kg.export import FORMATS as RDF_FORMATS
 from kg.export import to_jsonld
 from kg.namespaces import PREFIXES
 from kg.sparql import RESULT_FORMATS, QueryError, execute, query_form
-from kg.store import StoreError, open_read_only, read_generation
+from kg.sparql_scan import scan
+from kg.store import StoreError, generation_token, open_read_only, read_generation
+from kg.web import pagedata
 from kg.web.negotiate import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, choose, format_param
 
 CHUNK = 64 * 1024
@@ -63,12 +67,12 @@ class Worker:
 
     def __init__(self, store_path: str):
         self.path = store_path
-        self.generation = -1
+        self.generation = "-"
         self.store: ox.Store | None = None
         self.cache: dict[str, object] = {}
 
     def current(self) -> ox.Store:
-        gen = read_generation(self.path)
+        gen = generation_token(self.path)
         if gen != self.generation or self.store is None:
             self.store = None
             self.store = open_read_only(self.path)
@@ -94,9 +98,11 @@ class Worker:
             elif kind == "stats":
                 body = json.dumps(self.stats()).encode()
                 self._send_whole(conn, 200, "application/json", body)
+            elif kind in pagedata.JOBS:
+                pagedata.run(self, job, conn)
             else:
                 raise _JobError(400, f"unknown job {kind!r}")
-        except _JobError as exc:
+        except (_JobError, pagedata.PageError) as exc:
             conn.send_bytes(b"X" + json.dumps({"status": exc.status, "message": exc.message}).encode())
         except (StoreError, OSError, RuntimeError) as exc:
             # RocksDB errors while a writer compacts under us: reopen next time.
@@ -107,7 +113,7 @@ class Worker:
         """Triple count of the whole store (cached per generation)."""
         store = self.current()
         if "stats" not in self.cache:
-            self.cache["stats"] = {"generation": self.generation, "triples": len(store)}
+            self.cache["stats"] = {"generation": read_generation(self.path), "triples": len(store)}
         return self.cache["stats"]  # type: ignore[return-value]
 
     def _negotiate(self, job: dict, form: str) -> tuple[str, str]:
@@ -120,27 +126,34 @@ class Worker:
 
     def _query(self, job: dict, conn: Connection) -> None:
         store = self.current()
+        args = (job["query"], job.get("default_graphs"), job.get("named_graphs"))
+        kwargs = {"base_iri": job.get("base_iri"), "allow_service": job.get("allow_service", True)}
         try:
-            result = execute(store, job["query"], job.get("default_graphs"), job.get("named_graphs"),
-                             base_iri=job.get("base_iri"))
+            try:
+                result = execute(store, *args, **kwargs)
+            except OSError:  # the snapshot's files went away: reopen once
+                result = execute(self.reopen(), *args, **kwargs)
         except QueryError as exc:
             raise _JobError(400, str(exc)) from None
-        except (OSError, RuntimeError):  # the snapshot's files went away: reopen once
-            result = execute(self.reopen(), job["query"], job.get("default_graphs"),
-                             job.get("named_graphs"), base_iri=job.get("base_iri"))
+        except (OSError, RuntimeError) as exc:  # e.g. an unsupported function, found while planning
+            raise _JobError(*_evaluation_error(exc, job["query"])) from None
         form = query_form(result)
         media_type, fmt = self._negotiate(job, form)
-        if form == "graph":
-            self._send_graph(conn, result, media_type, fmt, job.get("max_rows"))
-            return
-        conn.send_bytes(b"H" + json.dumps({"status": 200, "media_type": media_type}).encode())
-        out = _ChunkWriter(conn)
-        if form == "boolean" and fmt in ("csv", "tsv"):
-            out.write(b"true\n" if bool(result) else b"false\n")
-        else:
-            result.serialize(out, format=RESULT_FORMATS[fmt][0])
-        out.flush()
-        conn.send_bytes(b"E")
+        try:
+            if form == "graph":
+                self._send_graph(conn, result, media_type, fmt, job.get("max_rows"))
+                return
+            conn.send_bytes(b"H" + json.dumps({"status": 200, "media_type": media_type}).encode())
+            out = _ChunkWriter(conn)
+            if form == "boolean" and fmt in ("csv", "tsv"):
+                out.write(b"true\n" if bool(result) else b"false\n")
+            else:
+                result.serialize(out, format=RESULT_FORMATS[fmt][0])
+            out.flush()
+            conn.send_bytes(b"E")
+        except (OSError, RuntimeError, ValueError, TypeError) as exc:
+            # Evaluation is lazy: errors surface while results are written.
+            raise _JobError(*_evaluation_error(exc, job["query"])) from None
 
     def _send_graph(self, conn: Connection, triples: Iterable[ox.Triple], media_type: str, fmt: str,
                     max_rows: int | None) -> None:
@@ -195,6 +208,16 @@ class Worker:
         triples = service_description(job["endpoint"], self.cache["graph_counts"],  # type: ignore[arg-type]
                                       update=job.get("update", False))
         self._send_graph(conn, triples, media_type, fmt, None)
+
+
+def _evaluation_error(exc: Exception, query: str) -> tuple[int, str]:
+    """HTTP status and message for an error raised while a query ran."""
+    uses_service = any(w == "SERVICE" for _, w in scan(query).words())
+    if isinstance(exc, OSError) and uses_service:
+        return 502, f"a SERVICE endpoint of the query failed: {exc}"
+    if isinstance(exc, OSError):
+        return 503, f"store unavailable: {exc}"
+    return 400, f"the query cannot be evaluated: {exc}"
 
 
 def worker_main(conn: Connection, store_path: str) -> None:
