@@ -9,8 +9,10 @@ the store directory (``kg-reports/NAME.json``) for ``kg report``.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,7 +23,10 @@ from kg.mapping import IRIs, describe_graph, map_works, slug
 from kg.record import Problem, SourceError
 from kg.sources import read_source
 from kg.sources.listing import ListingSettings
-from kg.store import ATOMIC_LIMIT, interrupted_builds, open_for_writing, replace_graph, to_quads
+from kg.nquads import write_nquads
+from kg.progress import progress, status
+from kg.store import (ATOMIC_LIMIT, interrupted_builds, load_graph_file, open_for_writing, replace_graph,
+                      to_quads)
 
 REPORTS_DIR = "kg-reports"
 
@@ -119,14 +124,25 @@ def build_source(path: str | Path, store_path: str | Path, *, base_iri: str, nam
                 report.merges.append({"title": res.work.record.title, "records": [r.locator for r in res.work.records],
                                       "why": [f"matches {res.iri} of another source: {res.matched}"]})
         estimate = 14 * len(works) + 8 * report.authorships
-        triples = map_works(resolution.works, graph)
+        triples = map_works(progress(resolution.works, "mapping", unit="work"), graph)
 
         def describe(n: int):
-            return describe_graph(iris, graph, name=name, path=_printable(path.name), sha256=sha, records=report.records,
-                                  works=report.works, people=report.people, triples=n)
+            return describe_graph(iris, graph, name=name, path=_printable(path.name), sha256=sha,
+                                  records=report.records, works=report.works, people=report.people, triples=n)
 
-        report.triples = replace_graph(store, store_path, str(graph), to_quads(triples, str(graph)),
-                                       str(iris.meta_graph()), describe, atomic=estimate <= ATOMIC_LIMIT)
+        if estimate <= ATOMIC_LIMIT:
+            report.triples = replace_graph(store, store_path, str(graph), to_quads(triples, str(graph)),
+                                           str(iris.meta_graph()), describe)
+        else:
+            with tempfile.NamedTemporaryFile("w", suffix=".nq", dir=Path(store_path).parent,
+                                             encoding="utf-8") as tmp:
+                write_nquads(triples, str(graph), tmp)
+                tmp.flush()
+                del triples, resolution, works, result  # free the records before the bulk loader runs
+                gc.collect()
+                with status("loading into the store"):
+                    report.triples = load_graph_file(store, store_path, str(graph), Path(tmp.name),
+                                                     str(iris.meta_graph()), describe)
     finally:
         del store
     report.seconds = time.perf_counter() - started

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
+from kg.nquads import safe_iri
 from kg.namespaces import BIBO, DCTERMS, KGV, PRO, PROV, RDF, SCHEMA, VOID, XSD
 from kg.record import Person
 
@@ -105,7 +106,7 @@ def _identifier_triples(node: URIRef, identifiers: dict[str, str]) -> Iterator[T
             continue
         if scheme not in ID_IRIS or not value:
             continue
-        yield node, SCHEMA.sameAs, URIRef(ID_IRIS[scheme].format(value))
+        yield node, SCHEMA.sameAs, URIRef(safe_iri(ID_IRIS[scheme].format(value)))
         if scheme == "orcid":
             continue
         pv = URIRef(f"{node}/id/{scheme}")

@@ -6,13 +6,12 @@ successful write bumps a generation number kept in the file ``kg-generation``
 inside the store directory, so long-lived readers know when to reopen.
 
 A source graph and its description in the meta graph are replaced in one
-transaction, or through the bulk loader for large graphs (see
-:func:`replace_graph`).
+transaction (:func:`replace_graph`), or through the bulk loader for large
+graphs (:func:`load_graph_file`).
 """
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -147,54 +146,64 @@ def interrupted_builds(store: ox.Store, meta_graph: str) -> list[str]:
 
 
 def replace_graph(store: ox.Store, path: str | Path, graph: str, quads: Iterable[ox.Quad],
-                  meta_graph: str, describe: Callable[[int], Iterable[tuple[Node, Node, Node]]],
-                  atomic: bool = True) -> int:
-    """Replace named graph ``graph`` and its description in ``meta_graph``.
+                  meta_graph: str, describe: Callable[[int], Iterable[tuple[Node, Node, Node]]]) -> int:
+    """Replace named graph ``graph`` and its description in ``meta_graph`` in
+    one Oxigraph transaction: every reader sees the old or the new graph.
+    Meant for up to :data:`ATOMIC_LIMIT` triples (old and new together);
+    larger graphs go through :func:`load_graph_file`.
 
-    ``atomic`` (for up to :data:`ATOMIC_LIMIT` triples, old and new together):
-    one Oxigraph transaction, so every reader sees the old or the new graph.
-    Otherwise the bulk loader: the description is first marked
-    ``kgv:buildState "building"``, the graph is emptied and the new triples are
-    streamed through a temporary N-Quads file into ``bulk_load``, then the
-    description is written. The endpoint still switches at once (its
-    read-only snapshots are reopened only after the generation bump); a build
-    interrupted midway leaves the marker, reported by
-    :func:`interrupted_builds` and cleared by the next build.
-
-    :param quads: the new content, in ``graph`` (consumed once).
+    :param quads: the new content, in ``graph``.
     :param describe: given the number of triples, the description of ``graph``
         (subjects ``graph`` and ``{graph}#...``) replacing the previous one.
+    :returns: the number of triples now in ``graph``.
+    :raises StoreError: the write failed; the store is as it was.
+    """
+    g = ox.NamedNode(graph)
+    try:
+        new = set(quads)
+        body = ox.serialize((q.triple for q in new), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        store.update(f"DROP SILENT GRAPH {g} ;\n{_meta_delete(meta_graph, graph)} ;\n"
+                     f"INSERT DATA {{ GRAPH {g} {{ {body} }} GRAPH <{meta_graph}> {{ {_meta_text(describe(len(new)))} }} }}")
+        store.flush()
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise StoreError(f"{path}: write failed, store unchanged: {exc}") from None
+    bump_generation(Path(path))
+    return _count(store, g)
+
+
+def load_graph_file(store: ox.Store, path: str | Path, graph: str, nquads: Path, meta_graph: str,
+                    describe: Callable[[int], Iterable[tuple[Node, Node, Node]]]) -> int:
+    """Replace named graph ``graph`` with the content of an N-Quads file, with
+    Oxigraph's bulk loader.
+
+    The description is first marked ``kgv:buildState "building"``, the graph
+    emptied and the file loaded, then the description is written. The endpoint
+    still switches at once (its read-only snapshots are reopened only after the
+    generation bump); a build interrupted midway leaves the marker, reported
+    by :func:`interrupted_builds` and cleared by the next build.
+
     :returns: the number of triples now in ``graph``.
     :raises StoreError: the write failed.
     """
     g = ox.NamedNode(graph)
-
-    def meta_text(n: int) -> str:
-        return "\n".join(f"{to_ox(s)} {to_ox(p)} {to_ox(o)} ." for s, p, o in describe(n))
-
     try:
-        old = _count(store, g)
-        if atomic and old <= ATOMIC_LIMIT:
-            new = set(quads)
-            body = ox.serialize((q.triple for q in new), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-            store.update(f"DROP SILENT GRAPH {g} ;\n{_meta_delete(meta_graph, graph)} ;\n"
-                         f"INSERT DATA {{ GRAPH {g} {{ {body} }} GRAPH <{meta_graph}> {{ {meta_text(len(new))} }} }}")
-        else:
-            store.update(f"{_meta_delete(meta_graph, graph)} ;\n"
-                         f"INSERT DATA {{ GRAPH <{meta_graph}> {{ {g} <{BUILD_STATE}> \"building\" }} }}")
-            if old:
-                store.remove_graph(g)
-            with tempfile.NamedTemporaryFile(suffix=".nq", dir=Path(path).parent) as tmp:
-                ox.serialize(quads, tmp.name, format=ox.RdfFormat.N_QUADS)
-                store.bulk_load(path=tmp.name, format=ox.RdfFormat.N_QUADS)
-            n = _count(store, g)
-            store.update(f"{_meta_delete(meta_graph, graph)} ;\n"
-                         f"INSERT DATA {{ GRAPH <{meta_graph}> {{ {meta_text(n)} }} }}")
+        store.update(f"{_meta_delete(meta_graph, graph)} ;\n"
+                     f"INSERT DATA {{ GRAPH <{meta_graph}> {{ {g} <{BUILD_STATE}> \"building\" }} }}")
+        if _count(store, g):
+            store.remove_graph(g)
+        store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+        n = _count(store, g)
+        store.update(f"{_meta_delete(meta_graph, graph)} ;\n"
+                     f"INSERT DATA {{ GRAPH <{meta_graph}> {{ {_meta_text(describe(n))} }} }}")
         store.flush()
     except (OSError, SyntaxError, ValueError) as exc:
         raise StoreError(f"{path}: write failed: {exc}") from None
     bump_generation(Path(path))
-    return _count(store, g)
+    return n
+
+
+def _meta_text(triples: Iterable[tuple[Node, Node, Node]]) -> str:
+    return "\n".join(f"{to_ox(s)} {to_ox(p)} {to_ox(o)} ." for s, p, o in triples)
 
 
 def _count(store: ox.Store, g: ox.NamedNode) -> int:
