@@ -318,8 +318,23 @@ class Run:
 
 def busy_seconds() -> float:
     """CPU seconds the whole machine has spent busy (all cores) since boot."""
-    t = psutil.cpu_times()
-    return sum(t) - t.idle - getattr(t, "iowait", 0.0)
+    t = psutil.cpu_times()._asdict()
+    # guest time is already inside user time; idle and iowait are not busy
+    return sum(v for k, v in t.items() if k not in ("idle", "iowait", "guest", "guest_nice"))
+
+
+def wait_quiet(limit: float) -> bool:
+    """Wait up to ``limit`` seconds until the machine as a whole is near idle
+    (< 10% of a core busy over one second), so a run does not start in the middle
+    of someone else's build or test run. Returns whether it got quiet."""
+    deadline = time.monotonic() + limit
+    while True:
+        b0, t0 = busy_seconds(), time.monotonic()
+        time.sleep(1.0)
+        if (busy_seconds() - b0) / (time.monotonic() - t0) < 0.1:
+            return True
+        if time.monotonic() >= deadline:
+            return False
 
 
 def run_wrk(server: Server, query: str, paths: list[str], etags: list[str | None], args, duration: float,
@@ -330,6 +345,7 @@ def run_wrk(server: Server, query: str, paths: list[str], etags: list[str | None
     script.write_text(wrk_script(paths, etags, bust, count_status))
     base = server.url.split("?")[0]
     waited = server.wait_idle()
+    quiet = wait_quiet(args.quiet_wait)
     cmd = ["wrk", "--threads", str(args.threads), "--connections", str(args.connections),
            "--duration", f"{duration:g}s", "--timeout", f"{args.request_timeout:g}s",
            "--script", str(script), base]
@@ -356,8 +372,12 @@ def run_wrk(server: Server, query: str, paths: list[str], etags: list[str | None
     if count_status:
         run.s304 = raw["s304"]
         run.errors += raw["sother"] - raw["err_status"]  # non-2xx, non-304 answers under 400 (none expected)
+    notes = []
     if waited > 1:
-        run.note = f"waited {waited:.0f} s for the server to go idle first"
+        notes.append(f"waited {waited:.0f} s for the server to go idle")
+    if not quiet:
+        notes.append(f"machine still busy after {args.quiet_wait:g} s")
+    run.note = "; ".join(notes)
     return run
 
 
@@ -400,7 +420,10 @@ def report(runs: dict[tuple[str, str], Run], servers: list[str]) -> tuple[str, l
     targets = []
     for q, ref, minimum in TARGETS:
         r = ratio(runs, q, ref)
-        verdict = "n/a" if r is None else ("met" if r >= minimum else "NOT met")
+        verdict = "not measured" if r is None else ("met" if r >= minimum else "NOT met")
+        other = runs.get((ref, q))
+        if r is None and other is not None and other.requests == 0:
+            verdict += f" ({ref} finished no request in {other.duration:g} s; give it a longer run)"
         shown = "—" if r is None else f"{r:.2f}x"
         targets.append(f"- {QUERY_LABELS[q]}: kg/{ref} = {shown}, target >= {minimum:g}x: {verdict}")
     return "\n".join(lines), targets
@@ -411,7 +434,7 @@ def ratio(runs, q: str, ref: str) -> float | None:
     if kg is None or other is None or kg.requests == 0:
         return None
     if other.requests == 0:
-        return float("inf")
+        return None  # the reference finished nothing: no ratio can be given
     return kg.rps / other.rps
 
 
@@ -419,7 +442,7 @@ def ratio_text(runs, q: str, ref: str) -> str:
     r = ratio(runs, q, ref)
     if r is None:
         return "—"
-    return "∞ (ref. finished none)" if r == float("inf") else f"{r:.2f}x"
+    return f"{r:.2f}x"
 
 
 def details(runs: dict[tuple[str, str], Run]) -> str:
@@ -469,8 +492,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--records", type=int, default=20000, help="works in the generated listing (default: 20000)")
     p.add_argument("--seed", type=int, default=42, help="seed of the generated listing (default: 42)")
     p.add_argument("--duration", type=float, default=10, help="seconds of load per query and server (default: 10)")
-    p.add_argument("--rdflib-duration", type=float, default=30,
-                   help="seconds per query for rdflib-endpoint, which answers few requests (default: 30)")
+    p.add_argument("--rdflib-duration", type=float, default=60,
+                   help="seconds per query for rdflib-endpoint, which answers few requests (default: 60)")
+    p.add_argument("--quiet-wait", type=float, default=30,
+                   help="before each run, wait up to this many seconds for other processes to leave "
+                        "the CPU (default: 30)")
     p.add_argument("--rdflib-dashboard", action="store_true",
                    help="also run the dashboard on rdflib-endpoint (one round takes it tens of seconds)")
     p.add_argument("--skip-rdflib", action="store_true", help="leave rdflib-endpoint out")
