@@ -49,7 +49,7 @@ def main() -> None:
 @_store_option
 @click.option("--base-iri", default=lambda: os.environ.get("KG_BASE_IRI", DEFAULT_BASE_IRI),
               show_default=DEFAULT_BASE_IRI, help="Base IRI for minted work, person and graph IRIs ($KG_BASE_IRI).")
-@click.option("--name", default=None, help="Graph name for the source (default: file name without extension). One source only.")
+@click.option("--name", default=None, help="Graph name (default: each file's name without extension); with several files, they make one source under this name.")
 @click.option("--format", "fmt", default=None, type=click.Choice(["listing", "bibtex", "csl", "openalex", "crossref", "paperoni"]),
               help="Source format (default: by extension and content).")
 @click.option("--see-more", "see_more", multiple=True,
@@ -71,7 +71,7 @@ def build(sources: tuple[Path, ...], seed: bool, store: Path | None, base_iri: s
     Example:
       kg build publications.txt --store ./kg-store --base-iri https://kg.example.org/
     """
-    from kg.build import build_source, source_name
+    from kg.build import Builder, source_name
     from kg.mapping import IRIs, slug
     from kg.resources import seed_listing
     from kg.sources.listing import DEFAULT_SEE_MORE_LABELS, ListingSettings
@@ -79,13 +79,11 @@ def build(sources: tuple[Path, ...], seed: bool, store: Path | None, base_iri: s
     paths = list(sources) + ([seed_listing()] if seed else [])
     if not paths:
         _fail("no source given (try `kg build --seed` or `kg build FILE`)", 2)
-    if name and len(paths) > 1:
-        _fail("--name applies to one source only", 2)
     settings = ListingSettings(see_more_labels=tuple(see_more) or DEFAULT_SEE_MORE_LABELS)
     store_path = _store(store)
     try:
         IRIs(base_iri)
-        names = [slug(name) if name else source_name(p) for p in paths]
+        names = [slug(name)] if name else [source_name(p) for p in paths]
     except ValueError as exc:
         _fail(str(exc), 2)
     clash = sorted({n for n in names if names.count(n) > 1})
@@ -93,22 +91,23 @@ def build(sources: tuple[Path, ...], seed: bool, store: Path | None, base_iri: s
         _fail(f"several sources would share the graph name {', '.join(clash)}: build them separately "
               "with --name, or rename the files", 2)
     failed = skipped = 0
-    for path in paths:
-        try:
-            r = build_source(path, store_path, base_iri=base_iri, name=name, settings=settings, fmt=fmt)
-        except (SourceError, StoreError, ValueError) as exc:
-            click.echo(f"kg: error: {exc}", err=True)
-            failed += 1
-            continue
-        for p in r.problems:
-            click.echo(f"  {p}", err=True)
-        skipped += r.skipped
-        click.echo(f"read {r.path} ({r.format}): {r.records} records, {r.works} works ({r.duplicates} duplicates merged), "
-                   f"{r.people} people, {r.authorships} authorships, {r.warnings} warnings, {r.skipped} skipped")
-        if r.works_merged or r.people_merged:
-            click.echo(f"  across sources: works {r.works_new} new / {r.works_merged} merged, "
-                       f"people {r.people_new} new / {r.people_merged} merged")
-        click.echo(f"wrote <{r.graph}>: {r.triples} triples in {store_path} ({r.seconds:.2f} s)")
+    with Builder(store_path, base_iri=base_iri, settings=settings) as builder:
+        for path in ([paths] if name else paths):  # --name: all files make one source
+            try:
+                r = builder.build(path, name=name, fmt=fmt)
+            except (SourceError, StoreError, ValueError) as exc:
+                click.echo(f"kg: error: {exc}", err=True)
+                failed += 1
+                continue
+            for p in r.problems:
+                click.echo(f"  {p}", err=True)
+            skipped += r.skipped
+            click.echo(f"read {r.path} ({r.format}): {r.records} records, {r.works} works ({r.duplicates} duplicates merged), "
+                       f"{r.people} people, {r.authorships} authorships, {r.warnings} warnings, {r.skipped} skipped")
+            if r.works_merged or r.people_merged:
+                click.echo(f"  across sources: works {r.works_new} new / {r.works_merged} merged, "
+                           f"people {r.people_new} new / {r.people_merged} merged")
+            click.echo(f"wrote <{r.graph}>: {r.triples} triples in {store_path} ({r.seconds:.2f} s)")
     if failed:
         sys.exit(1)
     if skipped:

@@ -98,6 +98,27 @@ class StoreIndex:
             if entry not in self.by_title[key]:
                 self.by_title[key].append(entry)
 
+    def add(self, resolution: Resolution, graph: str) -> None:
+        """Record the works of a source just resolved (built into ``graph``),
+        so that later sources of the same run match them too."""
+        for res in resolution.works:
+            w = str(res.iri)
+            self.graphs[w].add(graph)
+            rec = res.work.record
+            ids: dict[str, str] = {}
+            for r in res.work.records:
+                for k, v in r.identifiers.items():
+                    ids.setdefault(k, v)
+            for scheme in ID_SCHEMES:
+                if ids.get(scheme):
+                    v = ids[scheme].lower() if scheme == "doi" else ids[scheme]
+                    self.by_id.setdefault(f"{scheme}:{v}", w)
+            if rec.authors:
+                key = (title_fingerprint(rec.title), name_key(rec.authors[0].name))
+                entry = (w, _year(rec.date), ids.get("doi"))
+                if entry not in self.by_title[key]:
+                    self.by_title[key].append(entry)
+
     def authors_of(self, works: list[str]) -> dict[str, list[tuple[int, str, str]]]:
         """(position, printed name, person IRI) of the authors of ``works``."""
         out: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
@@ -148,10 +169,9 @@ class StoreIndex:
         return None
 
 
-def resolve(works: list[Work], iris: IRIs, scope: str, store: ox.Store | None, graph: str) -> Resolution:
+def resolve(works: list[Work], iris: IRIs, scope: str, index: StoreIndex, graph: str) -> Resolution:
     """IRIs for the works and people of one source (``scope`` is its name and
-    ``graph`` its graph IRI), matched against what ``store`` holds."""
-    index = StoreIndex(store)
+    ``graph`` its graph IRI), matched against what ``index`` knows of the store."""
     out = Resolution(works=[])
     shared: list[str] = []
     for w in works:

@@ -132,6 +132,36 @@ def map_person(iri: URIRef, person: Person) -> Iterator[Triple]:
     yield from _identifier_triples(iri, person.identifiers)
 
 
+# Terms used per triple, made once (a Namespace attribute builds a new URIRef each time).
+_TYPE = RDF.type
+_NAME = SCHEMA.name
+_TITLE = DCTERMS.title
+_ABSTRACT = SCHEMA.abstract
+_DC_ABSTRACT = DCTERMS.abstract
+_TRUNCATED = KGV.abstractTruncated
+_DATE = SCHEMA.datePublished
+_ISSUED = DCTERMS.issued
+_PART_OF = SCHEMA.isPartOf
+_DC_PART_OF = DCTERMS.isPartOf
+_AUTHORS_TRUNCATED = KGV.authorListTruncated
+_SOURCE = DCTERMS.source
+_AUTHOR = SCHEMA.author
+_CREATOR = DCTERMS.creator
+_CONTEXT_FOR = PRO.isDocumentContextFor
+_ROLE_IN_TIME = PRO.RoleInTime
+_HELD_BY = PRO.isHeldBy
+_WITH_ROLE = PRO.withRole
+_PRO_AUTHOR = PRO.author
+_POSITION = SCHEMA.position
+_ALT_NAME = SCHEMA.alternateName
+_TRUE = Literal(True)
+_POSITIONS = [Literal(i, datatype=XSD.integer) for i in range(0, 201)]
+
+
+def _position(n: int) -> Literal:
+    return _POSITIONS[n] if n < len(_POSITIONS) else Literal(n, datatype=XSD.integer)
+
+
 def map_works(works: list[Resolved], graph: URIRef) -> Iterator[Triple]:
     """Triples for the resolved works of one source, people included once each.
 
@@ -145,61 +175,64 @@ def map_works(works: list[Resolved], graph: URIRef) -> Iterator[Triple]:
         work, w = res.work, res.iri
         rec = work.record
         wtype = rec.work_type if rec.work_type in WORK_TYPES else "CreativeWork"
-        yield w, RDF.type, SCHEMA[wtype]
-        yield w, SCHEMA.name, Literal(rec.title)
-        yield w, DCTERMS.title, Literal(rec.title)
+        yield w, _TYPE, SCHEMA[wtype]
+        yield w, _NAME, Literal(rec.title)
+        yield w, _TITLE, Literal(rec.title)
         if rec.abstract:
-            yield w, SCHEMA.abstract, Literal(rec.abstract)
-            yield w, DCTERMS.abstract, Literal(rec.abstract)
+            yield w, _ABSTRACT, Literal(rec.abstract)
+            yield w, _DC_ABSTRACT, Literal(rec.abstract)
             if rec.abstract_truncated:
-                yield w, KGV.abstractTruncated, Literal(True)
+                yield w, _TRUNCATED, _TRUE
         date = next((r.date for r in work.records if r.date), None)
         if date:
-            yield w, SCHEMA.datePublished, _date_literal(date)
-            yield w, DCTERMS.issued, _date_literal(date)
+            yield w, _DATE, _date_literal(date)
+            yield w, _ISSUED, _date_literal(date)
         venue = next((r.venue for r in work.records if r.venue), None)
         if venue:
-            yield w, SCHEMA.isPartOf, Literal(venue)
-            yield w, DCTERMS.isPartOf, Literal(venue)
+            yield w, _PART_OF, Literal(venue)
+            yield w, _DC_PART_OF, Literal(venue)
         if rec.authors_truncated:
-            yield w, KGV.authorListTruncated, Literal(True)
+            yield w, _AUTHORS_TRUNCATED, _TRUE
         identifiers: dict[str, str] = {}
         for r in work.records:
             for k, v in r.identifiers.items():
                 identifiers.setdefault(k, v)
-            yield w, DCTERMS.source, URIRef(f"{graph}#{slug(r.locator)}")
+            yield w, _SOURCE, URIRef(f"{graph}#{slug(r.locator)}")
         yield from _identifier_triples(w, identifiers)
         for pos, (person, p) in enumerate(zip(rec.authors, res.authors), start=1):
             a = URIRef(f"{w}/authorship/{pos}")
-            yield w, SCHEMA.author, p
-            yield w, DCTERMS.creator, p
-            yield w, PRO.isDocumentContextFor, a
-            yield a, RDF.type, PRO.RoleInTime
-            yield a, PRO.isHeldBy, p
-            yield a, PRO.withRole, PRO.author
-            yield a, SCHEMA.position, Literal(pos, datatype=XSD.integer)
-            yield a, SCHEMA.name, Literal(person.name)
+            yield w, _AUTHOR, p
+            yield w, _CREATOR, p
+            yield w, _CONTEXT_FOR, a
+            yield a, _TYPE, _ROLE_IN_TIME
+            yield a, _HELD_BY, p
+            yield a, _WITH_ROLE, _PRO_AUTHOR
+            yield a, _POSITION, _position(pos)
+            yield a, _NAME, Literal(person.name)
             if p not in seen_people:
                 seen_people[p] = person.name
                 yield from map_person(p, person)
                 continue
             if seen_people[p] != person.name:
-                yield p, SCHEMA.alternateName, Literal(person.name)
+                yield p, _ALT_NAME, Literal(person.name)
             yield from _identifier_triples(p, person.identifiers)  # ids another record may add
 
 
-def describe_graph(iris: IRIs, graph: URIRef, *, name: str, path: str, sha256: str,
+def describe_graph(iris: IRIs, graph: URIRef, *, name: str, files: list[tuple[str, str]],
                    records: int, works: int, people: int, triples: int,
                    when: datetime | None = None) -> Iterator[Triple]:
     """Provenance (PROV-O) and statistics (VoID) of one source graph, for the
-    meta graph. Subjects are ``graph`` and ``{graph}#file`` only, so the whole
-    description can be replaced with the graph."""
+    meta graph.
+
+    :param files: (file name, SHA-256 hex) of each file the source was read
+        from; each is described as ``{graph}#file`` (one file) or
+        ``{graph}#file-N``. Subjects are ``graph`` and ``{graph}#…`` only, so
+        the whole description can be replaced with the graph.
+    """
     when = when or datetime.now(timezone.utc).replace(microsecond=0)
-    f = URIRef(f"{graph}#file")
     yield graph, RDF.type, VOID.Dataset
     yield graph, RDF.type, PROV.Entity
     yield graph, DCTERMS.title, Literal(name)
-    yield graph, PROV.wasDerivedFrom, f
     yield graph, PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime)
     yield graph, VOID.triples, Literal(triples, datatype=XSD.integer)
     yield graph, VOID.entities, Literal(works + people, datatype=XSD.integer)
@@ -207,7 +240,10 @@ def describe_graph(iris: IRIs, graph: URIRef, *, name: str, path: str, sha256: s
     yield graph, KGV.works, Literal(works, datatype=XSD.integer)
     yield graph, KGV.people, Literal(people, datatype=XSD.integer)
     yield graph, KGV.baseIRI, Literal(iris.base)
-    yield f, RDF.type, PROV.Entity
-    yield f, RDF.type, SCHEMA.MediaObject
-    yield f, SCHEMA.name, Literal(path)
-    yield f, SCHEMA.sha256, Literal(sha256)
+    for i, (path, sha256) in enumerate(files, start=1):
+        f = URIRef(f"{graph}#file" if len(files) == 1 else f"{graph}#file-{i}")
+        yield graph, PROV.wasDerivedFrom, f
+        yield f, RDF.type, PROV.Entity
+        yield f, RDF.type, SCHEMA.MediaObject
+        yield f, SCHEMA.name, Literal(path)
+        yield f, SCHEMA.sha256, Literal(sha256)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import IO
 from urllib.parse import quote
 
@@ -44,9 +45,11 @@ def term(node: Node) -> str:
     raise TypeError(f"not an RDF term: {node!r}")
 
 
-def write_nquads(triples: Iterable[tuple[Node, Node, Node]], graph: str, out: IO[str]) -> int:
+def write_nquads(triples: Iterable[tuple[Node, Node, Node]], graph: str, out: IO[str] | ChunkedFiles) -> int:
     """Write ``triples`` into named graph ``graph`` as N-Quads lines.
 
+    :param out: a text file, or :class:`ChunkedFiles` to cut the output into
+        files of a bounded number of lines.
     :returns: the number of lines written (repeated triples included).
     """
     g = f"<{graph}>"
@@ -65,7 +68,36 @@ def write_nquads(triples: Iterable[tuple[Node, Node, Node]], graph: str, out: IO
         lines.append(f"{ss} {ps} {term(o)} {g} .\n")
         n += 1
         if len(lines) >= 10_000:
-            out.write("".join(lines))
+            out.write("".join(lines), len(lines)) if isinstance(out, ChunkedFiles) else out.write("".join(lines))
             lines.clear()
-    out.write("".join(lines))
+    out.write("".join(lines), len(lines)) if isinstance(out, ChunkedFiles) else out.write("".join(lines))
     return n
+
+
+class ChunkedFiles:
+    """N-Quads output cut into files of about ``lines_per_file`` lines in
+    ``folder``: Oxigraph's bulk loader holds about 1 KB per quad of one call in
+    memory, so loading bounded chunks keeps memory flat whatever the input size.
+    """
+
+    def __init__(self, folder: Path, lines_per_file: int = 300_000):
+        self.folder = Path(folder)
+        self.lines_per_file = lines_per_file
+        self.paths: list[Path] = []
+        self._file: IO[str] | None = None
+        self._lines = 0
+
+    def write(self, text: str, lines: int) -> None:
+        if self._file is None or self._lines >= self.lines_per_file:
+            self.close()
+            path = self.folder / f"part-{len(self.paths):05d}.nq"
+            self.paths.append(path)
+            self._file = path.open("w", encoding="utf-8")
+            self._lines = 0
+        self._file.write(text)
+        self._lines += lines
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a build holds one per authorship
 class Person:
     """An author as printed in a source.
 
@@ -28,7 +28,7 @@ class Person:
     affiliations: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One bibliographic entry read from a source.
 

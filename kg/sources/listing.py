@@ -17,6 +17,7 @@ Doubts are reported as :class:`~kg.record.Problem` warnings with the line number
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,10 +116,11 @@ def function_words(line: str) -> list[str]:
 
 
 def _person(line: str) -> Person:
+    line = sys.intern(line)  # one string per name however often it is printed
     if is_organization(line):
         return Person(name=line, is_organization=True)
     given, family = split_name(_SUFFIX.sub("", line))
-    return Person(name=line, given=given, family=family)
+    return Person(name=line, given=given and sys.intern(given), family=family and sys.intern(family))
 
 
 def title_words(line: str) -> list[str]:
