@@ -83,7 +83,7 @@ class StoreIndex:
                                   r["w"].value)
             self.graphs[r["w"].value].add(r["g"].value)
         dois: dict[str, str] = {}
-        for r in q(f"SELECT ?w ?d WHERE {{ ?w <http://purl.org/ontology/bibo/doi> ?d }}",
+        for r in q("SELECT ?w ?d WHERE { ?w <http://purl.org/ontology/bibo/doi> ?d }",
                    use_default_graph_as_union=True):
             dois[r["w"].value] = r["d"].value
         dates: dict[str, str] = {}

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kg.clean import nfc
-from kg.record import Person, Record
+from kg.record import Record
 from kg.sources.common import (RecordProblems, add_id, date_from_parts, date_from_text, person,
                                strip_tags)
 from kg.worktypes import schema_type
