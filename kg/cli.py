@@ -353,5 +353,93 @@ def serve(store: Path | None, host: str, port: int, threads: int, workers: int, 
         _fail(str(exc))
 
 
+@main.command()
+@_store_option
+@click.option("--against", "against", multiple=True, type=click.Path(path_type=Path),
+              help="Match the graph's works with the records of FILE (any format kg reads; repeatable).")
+@click.option("--threshold", default=0.85, show_default=True, type=click.FloatRange(0, 1),
+              help="Confidence at or above which a match becomes a link.")
+@click.option("--candidates", "candidates_out", type=click.Path(path_type=Path),
+              help="Write the matches below the threshold to this SSSOM/TSV file for review.")
+@click.option("--accept", "accept", type=click.Path(path_type=Path),
+              help="Load the mappings kept in a reviewed SSSOM/TSV file.")
+@click.option("--name", default=None, help="Name of the links graph (<BASE>graph/links/NAME).")
+@click.option("--undo", default=None, metavar="NAME", help="Remove the links graph NAME.")
+def link(store: Path | None, against: tuple[Path, ...], threshold: float, candidates_out: Path | None,
+         accept: Path | None, name: str | None, undo: str | None) -> None:
+    """Link works and people to external graphs (DOI, arXiv, ORCID, OpenAlex,
+    Wikidata, dblp, Semantic Scholar) in a links graph of their own.
+
+    Without --against: every identifier already known becomes a link
+    (graph links/identifiers). With --against: the works are matched with the
+    records of the given files (title, authors, year); matches at or above the
+    threshold become SSSOM mapping records, their authors at the same position
+    with compatible names are linked too. Re-running replaces the run's graph;
+    --undo removes it.
+
+    \b
+    Examples:
+      kg link
+      kg link --against openalex-works.json --candidates review.tsv
+      kg link --accept review.tsv --name reviewed
+      kg link --undo match-openalex-works
+    """
+    from kg.link.run import (base_iri, drop_links, graph_works, identifier_links, links_graph, match_against,
+                             read_external, write_links)
+    from kg.link.sssom import TSVError, read_reviewed, write_tsv
+    from kg.store import open_for_writing
+
+    store_path = _store(store)
+    if not (store_path / "CURRENT").exists():
+        _fail(f"{store_path}: no store here (run `kg build SOURCE --store {store_path}` first)")
+    if sum(bool(x) for x in (against, accept, undo)) > 1:
+        _fail("give one of --against, --accept, --undo", 2)
+    external = []
+    if against:
+        try:
+            external, problems = read_external(list(against))
+        except SourceError as exc:
+            _fail(str(exc))
+        for p in problems:
+            click.echo(f"  {p}", err=True)
+    reviewed = []
+    if accept:
+        try:
+            reviewed = read_reviewed(accept)
+        except (OSError, TSVError) as exc:
+            _fail(str(getattr(exc, "strerror", None) and f"{accept}: {exc.strerror}" or exc))
+    try:
+        st = open_for_writing(store_path)
+        base = base_iri(st)
+        if undo:
+            graph = links_graph(base, undo)
+            if not drop_links(st, store_path, graph):
+                _fail(f"no links graph <{graph}>")
+            click.echo(f"removed <{graph}>")
+            return
+        if against:
+            graph = links_graph(base, name or "match-" + Path(against[0]).stem)
+            result = match_against(graph_works(st), external, threshold=threshold)
+            n = write_links(st, store_path, graph, result.links, f"matches against {', '.join(map(str, against))}")
+            works = len(result.links) - result.person_links
+            click.echo(f"matched {works} works and {result.person_links} people against {len(external)} records; "
+                       f"{len(result.candidates)} candidates below {threshold:g}")
+            if candidates_out:
+                rows = write_tsv(result.candidates, candidates_out)
+                click.echo(f"wrote {rows} candidates to {candidates_out}")
+        elif accept:
+            graph = links_graph(base, name or "reviewed")
+            n = write_links(st, store_path, graph, reviewed, f"reviewed mappings from {accept}")
+            click.echo(f"accepted {len(reviewed)} mappings from {accept}")
+        else:
+            graph = links_graph(base, name or "identifiers")
+            mappings = identifier_links(st)
+            n = write_links(st, store_path, graph, mappings, "identifier links")
+            click.echo(f"linked {len(mappings)} identifiers")
+        click.echo(f"wrote <{graph}>: {n} triples")
+    except (StoreError, ValueError) as exc:
+        _fail(str(exc))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

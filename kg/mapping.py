@@ -43,6 +43,13 @@ ID_IRIS = {
     "semantic_scholar": "https://www.semanticscholar.org/paper/{}",
     "openreview": "https://openreview.net/forum?id={}",
 }
+#: The same for people, whose Semantic Scholar, OpenReview and dblp pages differ.
+PERSON_ID_IRIS = {
+    **ID_IRIS,
+    "semantic_scholar": "https://www.semanticscholar.org/author/{}",
+    "openreview": "https://openreview.net/profile?id={}",
+    "dblp_pid": "https://dblp.org/pid/{}",
+}
 
 WORK_TYPES = {"ScholarlyArticle", "Book", "Chapter", "Thesis", "Report", "Dataset", "CreativeWork"}
 
@@ -99,14 +106,15 @@ def _date_literal(date: str) -> Literal:
     return Literal(date[:4], datatype=XSD.gYear)
 
 
-def _identifier_triples(node: URIRef, identifiers: dict[str, str]) -> Iterator[Triple]:
+def _identifier_triples(node: URIRef, identifiers: dict[str, str],
+                        iris: dict[str, str] = ID_IRIS) -> Iterator[Triple]:
     for scheme, value in sorted(identifiers.items()):
         if scheme == "arxiv_version":
             yield node, KGV.arxivVersion, Literal(value)
             continue
-        if scheme not in ID_IRIS or not value:
+        if scheme not in iris or not value:
             continue
-        yield node, SCHEMA.sameAs, URIRef(safe_iri(ID_IRIS[scheme].format(value)))
+        yield node, SCHEMA.sameAs, URIRef(safe_iri(iris[scheme].format(value)))
         if scheme == "orcid":
             continue
         pv = URIRef(f"{node}/id/{scheme}")
@@ -129,7 +137,7 @@ def map_person(iri: URIRef, person: Person) -> Iterator[Triple]:
         yield iri, SCHEMA.givenName, Literal(person.given)
     if person.family and not person.is_organization:
         yield iri, SCHEMA.familyName, Literal(person.family)
-    yield from _identifier_triples(iri, person.identifiers)
+    yield from _identifier_triples(iri, person.identifiers, PERSON_ID_IRIS)
 
 
 # Terms used per triple, made once (a Namespace attribute builds a new URIRef each time).
@@ -215,7 +223,7 @@ def map_works(works: list[Resolved], graph: URIRef) -> Iterator[Triple]:
                 continue
             if seen_people[p] != person.name:
                 yield p, _ALT_NAME, Literal(person.name)
-            yield from _identifier_triples(p, person.identifiers)  # ids another record may add
+            yield from _identifier_triples(p, person.identifiers, PERSON_ID_IRIS)  # ids another record may add
 
 
 def describe_graph(iris: IRIs, graph: URIRef, *, name: str, files: list[tuple[str, str]],

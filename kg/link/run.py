@@ -24,7 +24,7 @@ from rdflib import Literal, URIRef
 
 from kg.link.matcher import Matcher, align_authors
 from kg.link.sssom import Mapping, mapping_triples
-from kg.mapping import slug
+from kg.mapping import ID_IRIS, PERSON_ID_IRIS, slug
 from kg.namespaces import DCTERMS, PROV, RDF, VOID, XSD
 from kg.nquads import safe_iri
 from kg.record import Person, Record
@@ -34,22 +34,17 @@ from kg.store import replace_graph, to_quads
 S = "http://schema.org/"
 PRO = "http://purl.org/spar/pro/"
 
-WORK_IRIS = [("doi", "https://doi.org/{}"), ("arxiv", "https://arxiv.org/abs/{}"), ("openalex", "https://openalex.org/{}"),
-             ("wikidata", "http://www.wikidata.org/entity/{}"), ("dblp", "https://dblp.org/rec/{}"),
-             ("semantic_scholar", "https://www.semanticscholar.org/paper/{}"),
-             ("openreview", "https://openreview.net/forum?id={}")]
-PERSON_IRIS = [("orcid", "https://orcid.org/{}"), ("openalex", "https://openalex.org/{}"),
-               ("wikidata", "http://www.wikidata.org/entity/{}"), ("dblp_pid", "https://dblp.org/pid/{}"),
-               ("semantic_scholar", "https://www.semanticscholar.org/author/{}"),
-               ("openreview", "https://openreview.net/profile?id={}")]
+# Which identifier a link points at first: the most widely resolvable.
+WORK_ORDER = ("doi", "arxiv", "openalex", "wikidata", "dblp", "semantic_scholar", "openreview")
+PERSON_ORDER = ("orcid", "openalex", "wikidata", "dblp_pid", "semantic_scholar", "openreview")
 # The canonical IRI forms a sameAs must have to count as an identifier link.
 CANONICAL = re.compile(r"^(https://doi\.org/10\.|https://arxiv\.org/abs/|https://orcid\.org/\d{4}-|"
                        r"https://openalex\.org/[WA]\d|http://www\.wikidata\.org/entity/Q\d|https://dblp\.org/(rec|pid)/|"
                        r"https://www\.semanticscholar\.org/(paper|author)/|https://openreview\.net/)")
 
 
-def _iris(ids: dict[str, str], table: list[tuple[str, str]]) -> list[str]:
-    return [safe_iri(t.format(ids[k])) for k, t in table if ids.get(k)]
+def _iris(ids: dict[str, str], order: tuple[str, ...], table: dict[str, str]) -> list[str]:
+    return [safe_iri(table[k].format(ids[k])) for k in order if ids.get(k)]
 
 
 def links_graph(base: str, name: str) -> str:
@@ -148,19 +143,19 @@ def match_against(works: list[GraphWork], external: list[Record], threshold: flo
         if best is None:
             continue
         other = external[best.other]
-        target = (_iris(other.identifiers, WORK_IRIS) or ([safe_iri(other.url)] if other.url else []))
+        target = (_iris(other.identifiers, WORK_ORDER, ID_IRIS) or ([safe_iri(other.url)] if other.url else []))
         if not target:
             continue  # nothing to point at: the record has no identifier or URL
         m = Mapping(subject=gw.iri, object=target[0], confidence=best.confidence, justification="LexicalMatching",
                     comment=best.justification(), subject_label=gw.record.title, object_label=other.title,
-                    same_as=tuple(i for i in _iris(other.identifiers, WORK_IRIS)))
+                    same_as=tuple(i for i in _iris(other.identifiers, WORK_ORDER, ID_IRIS)))
         if best.confidence < threshold:
             out.candidates.append(m)
             continue
         out.links.append(m)
         out.matched[gw.iri] = best.other
         for i, j in align_authors(gw.record, other):
-            person_iris = _iris(other.authors[j].identifiers, PERSON_IRIS)
+            person_iris = _iris(other.authors[j].identifiers, PERSON_ORDER, PERSON_ID_IRIS)
             if not person_iris or i >= len(gw.people):
                 continue
             out.links.append(Mapping(
