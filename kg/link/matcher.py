@@ -11,7 +11,8 @@ rarest title words or its first author's family name.
 
 Scoring (rapidfuzz): title similarity (a title cut short by a listing's "see
 more" button compares as a prefix), overlap of author family names, and year
-agreement, weighted 0.55 / 0.30 / 0.15; a title similarity below 0.8 caps the
+agreement, weighted 0.55 / 0.30 / 0.15 (without a year on both sides, title
+and authors alone, re-weighted); a title similarity below 0.8 caps the
 confidence at 0.5 so that authors and year alone never make a match.
 """
 from __future__ import annotations
@@ -43,10 +44,11 @@ def initials(person: Person) -> str:
 
 
 def compatible_names(a: Person, b: Person) -> bool:
-    """Same family name and compatible first initial (``J. Smith`` ~ ``John
-    Smith``), diacritics and case ignored."""
+    """Same family name (or one the last part of the other: ``Obando Ceron``
+    ~ ``Ceron``) and compatible first initial (``J. Smith`` ~ ``John Smith``),
+    diacritics, case and hyphens ignored."""
     fa, fb = family(a), family(b)
-    if not fa or fa != fb:
+    if not fa or not fb or not (fa == fb or (min(len(fa), len(fb)) >= 3 and (fa.endswith(fb) or fb.endswith(fa)))):
         return False
     ia, ib = initials(a), initials(b)
     return not ia or not ib or ia == ib
@@ -108,10 +110,14 @@ class Matcher:
             title = max(title, fuzz.partial_ratio(short, long_[: len(short) + 2]) / 100)  # a title cut short
         fams = {family(p) for p in work.authors if family(p)}
         theirs = self.families[i]
-        authors = len(fams & theirs) / len(fams | theirs) if fams and theirs else 0.5
+        authors = _overlap(fams, theirs) if fams and theirs else 0.5
         ya, yb = (work.date or "")[:4], (self.others[i].date or "")[:4]
-        year = 0.5 if not ya or not yb else 1.0 if ya == yb else 0.7 if abs(int(ya) - int(yb)) == 1 else 0.0
-        confidence = WEIGHTS[0] * title + WEIGHTS[1] * authors + WEIGHTS[2] * year
+        if ya and yb:
+            year = 1.0 if ya == yb else 0.7 if abs(int(ya) - int(yb)) == 1 else 0.0
+            confidence = WEIGHTS[0] * title + WEIGHTS[1] * authors + WEIGHTS[2] * year
+        else:  # an unknown year is no evidence either way: weigh the rest
+            year = 0.5
+            confidence = (WEIGHTS[0] * title + WEIGHTS[1] * authors) / (WEIGHTS[0] + WEIGHTS[1])
         if title < 0.8:
             confidence = min(confidence, 0.5)
         return Candidate(work=-1, other=i, confidence=round(confidence, 4), title=title, authors=authors, year=year)
@@ -124,6 +130,15 @@ class Matcher:
             if c.confidence >= floor and (best is None or c.confidence > best.confidence):
                 best = c
         return best
+
+
+def _overlap(ours: set[str], theirs: set[str]) -> float:
+    """Share of family names found on both sides, over the longer list; a
+    two-part family name matches its last part (``obandoceron`` ~ ``ceron``)."""
+    def same(a: str, b: str) -> bool:
+        return a == b or (min(len(a), len(b)) >= 3 and (a.endswith(b) or b.endswith(a)))
+    hits = sum(1 for a in ours if any(same(a, b) for b in theirs))
+    return hits / max(len(ours), len(theirs))
 
 
 def align_authors(work: Record, other: Record) -> list[tuple[int, int]]:
