@@ -48,7 +48,7 @@ WORK_TYPE_IRIS = tuple(SCHEMA + t for t in sorted(WORK_TYPES))
 
 # Triples compacted per rdflib call (whole subjects): bounds memory while
 # keeping rdflib's per-call overhead small.
-CHUNK_TRIPLES = 4000
+CHUNK_TRIPLES = 2000
 # Works framed per PyLD call.
 FRAME_BATCH = 64
 
@@ -75,6 +75,9 @@ def schema_context() -> dict:
 # -- contexts ---------------------------------------------------------------
 
 def _used_terms(node: object, terms: set[str]) -> None:
+    """Add to ``terms`` what ``node`` needs from a context: its keys, its type
+    names, and the prefix (``"pro:"``) of each compact IRI among its values.
+    Only those, so the set stays small however long the document."""
     if isinstance(node, dict):
         for k, v in node.items():
             terms.add(k)
@@ -87,7 +90,9 @@ def _used_terms(node: object, terms: set[str]) -> None:
         for v in node:
             _used_terms(v, terms)
     elif isinstance(node, str):
-        terms.add(node)
+        prefix, sep, rest = node.partition(":")
+        if sep and prefix and not rest.startswith("//") and " " not in prefix:
+            terms.add(prefix + ":")
 
 
 def _prune(used: set[str], ctx: dict) -> dict:
@@ -221,17 +226,19 @@ def _subject_batches(triples: Iterable[ox.Triple], size: int) -> Iterator[list[o
 
 def _write_graph_doc(nodes: Iterable[tuple[list[dict], dict]], out: IO[bytes]) -> None:
     """Write ``{"@context": ..., "@graph": [...]}`` from (node objects, context)
-    batches. Nodes are spooled to a temporary file (disk beyond 16 MB) while
-    the terms they use are collected, so the pruned context can come first."""
+    batches. Nodes go to a temporary file while the terms they use are
+    collected, so the pruned context can come first."""
     used: set[str] = set()
     ctx: dict = {}
-    with tempfile.SpooledTemporaryFile(max_size=16 << 20, mode="w+b") as spool:
+    with tempfile.TemporaryFile() as spool:
         first = True
         for batch, local in nodes:
             ctx.update(local)
             for node in batch:
                 _used_terms(node, used)
-                text = json.dumps(node, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+                # One node object per line: json's C encoder (indent=None) is
+                # several times faster than its indenting Python one.
+                text = json.dumps(node, ensure_ascii=False, separators=(", ", ": "))
                 spool.write(("    " if first else ",\n    ").encode("utf-8") + text.encode("utf-8"))
                 first = False
         head = json.dumps(_prune(used, ctx), indent=2, ensure_ascii=False).replace("\n", "\n  ")
@@ -369,27 +376,35 @@ def union_triples(store: ox.Store) -> Iterator[ox.Triple]:
     """The union of all graphs (default graph included), each triple once,
     grouped by subject, streaming.
 
-    Graphs are scanned one after the other (Oxigraph's graph-subject order);
-    at a subject's first appearance all its triples, from every graph, are
-    written at once, and a subject already met in an earlier graph is skipped.
-    Memory holds one subject's triples, never the dataset."""
-    graphs = _graph_names(store)
+    Graphs are scanned one after the other (Oxigraph's graph-subject-predicate
+    order). A subject met in an earlier graph was already written; one that
+    also appears in a later graph is written whole at once, from every graph,
+    without repeats; any other (most of them) is written as it is scanned.
+    Memory holds one subject's triples at most, never the dataset."""
+    graphs = [g for g in _graph_names(store)
+              if not isinstance(g, ox.DefaultGraph) or _has_subject(store, None, g)]
     for i, g in enumerate(graphs):
-        earlier = graphs[:i]
-        previous = None
+        earlier, later = graphs[:i], graphs[i + 1:]
+        current = None
+        mode = "skip"
         for q in store.quads_for_pattern(None, None, None, g):
             s = q.subject
-            if s == previous:
-                continue
-            previous = s
-            if any(_has_subject(store, s, h) for h in earlier):
-                continue
-            seen: set = set()
-            for q2 in store.quads_for_pattern(s, None, None, None):
-                t = q2.triple
-                if t not in seen:
-                    seen.add(t)
-                    yield t
+            if s != current:
+                current = s
+                if any(_has_subject(store, s, h) for h in earlier):
+                    mode = "skip"
+                elif any(_has_subject(store, s, h) for h in later):
+                    mode = "skip"  # written whole now, the rest of this run skipped
+                    seen: set = set()
+                    for q2 in store.quads_for_pattern(s, None, None, None):
+                        t = q2.triple
+                        if t not in seen:
+                            seen.add(t)
+                            yield t
+                else:
+                    mode = "stream"
+            if mode == "stream":
+                yield q.triple
 
 
 def store_triples(store: ox.Store, graph: str | None) -> Iterator[ox.Triple]:
@@ -533,6 +548,31 @@ def _framed_batches(store: ox.Store, works: Iterable[str], graph: str | None,
 
 # -- export -------------------------------------------------------------------
 
+class _XmlCarriageReturns:
+    """Writes RDF/XML with carriage returns as ``&#13;``: pyoxigraph writes them
+    raw, and XML parsers turn a raw CR into LF (XML 1.0 §2.11). The writer
+    itself never emits a CR, so every one comes from a literal."""
+
+    def __init__(self, out: IO[bytes]):
+        self.out = out
+
+    def write(self, data: bytes) -> int:
+        self.out.write(bytes(data).replace(b"\r", b"&#13;"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+def serialize(data: Iterable, out: IO[bytes], fmt: str) -> None:
+    """Write triples (or quads, for ``nq``/``trig``) with pyoxigraph in format
+    ``fmt`` (any of :data:`FORMATS` but ``jsonld``), with kg's prefixes where
+    the format has them."""
+    rdf_format = FORMATS[fmt][0]
+    kwargs = {"prefixes": PREFIXES} if fmt in ("turtle", "trig", "rdfxml") else {}
+    ox.serialize(data, _XmlCarriageReturns(out) if fmt == "rdfxml" else out, format=rdf_format, **kwargs)
+
+
 def export(store: ox.Store, fmt: str, out: IO[bytes], graph: str | None = None, *,
            resource: str | None = None, frame: str | None = None) -> None:
     """Write the store, one named graph or one resource to ``out`` in format ``fmt``.
@@ -580,5 +620,4 @@ def export(store: ox.Store, fmt: str, out: IO[bytes], graph: str | None = None, 
     if rdf_format is None:
         write_jsonld(data, out, ctx)
         return
-    kwargs = {"prefixes": PREFIXES} if fmt in ("turtle", "trig", "rdfxml") else {}
-    ox.serialize(data, out, format=rdf_format, **kwargs)
+    serialize(data, out, fmt)

@@ -3,9 +3,11 @@
 Usage: python ontology/make_context.py ../shared/data/vocab/schemaorg-30.0-context.jsonld
 
 The result is the schema.org 30.0 context (http://schema.org/ terms) plus the
-prefixes and terms kg adds (Dublin Core terms, PRO, BIBO, PROV, VoID, kg's
-vocabulary). Dates keep their XSD datatypes (xsd:date, xsd:gYearMonth,
+prefixes and the few terms kg adds (Dublin Core terms, PRO, BIBO, PROV, VoID,
+kg's vocabulary). Dates keep their XSD datatypes (xsd:date, xsd:gYearMonth,
 xsd:gYear), so ``datePublished`` drops the context's ``@type: Date`` coercion.
+kg's IRI-valued non-schema.org properties are declared ``@type: @id`` so that
+compact JSON-LD writes their values as plain strings (JSON-LD 1.1 §4.2.2).
 """
 import json
 import sys
@@ -29,15 +31,30 @@ OVERRIDES = {
     "dateCreated": {"@id": "schema:dateCreated"},
     "dateModified": {"@id": "schema:dateModified"},
 }
+# kg's own terms: properties whose values are IRIs (compact IRIs when a prefix
+# fits, e.g. "pro:author"), keyed by their compact IRI so no schema.org term is
+# shadowed.
+EXTRA_TERMS = {
+    term: {"@id": term, "@type": "@id"}
+    for term in ("dcterms:creator", "dcterms:source", "pro:isDocumentContextFor", "pro:isHeldBy",
+                 "pro:withRole", "prov:wasDerivedFrom")
+}
 
 
-def main(src: str) -> None:
+def build(src: str) -> dict:
+    """The context dict built from the schema.org context file ``src``."""
     ctx = json.loads(Path(src).read_text(encoding="utf-8"))["@context"]
     for k, v in EXTRA_PREFIXES.items():
         ctx.setdefault(k, v)
     ctx.update(OVERRIDES)
+    ctx.update(EXTRA_TERMS)
     for alias in DROP:
         ctx.pop(alias, None)
+    return ctx
+
+
+def main(src: str) -> None:
+    ctx = build(src)
     out = Path(__file__).with_name("context.jsonld")
     out.write_text(json.dumps({"@context": ctx}, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {out} ({len(ctx)} entries)")

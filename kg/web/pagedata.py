@@ -27,8 +27,8 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from kg.export import (FORMATS, RDF_TYPE, WORK_TYPE_IRIS, _grouped, _unique_triples, describe_quads,
-                       frame_works, own_quads, prune_context, resource_exists, schema_context, to_jsonld,
-                       write_jsonld)
+                       frame_works, own_quads, prune_context, resource_exists, schema_context, serialize,
+                       to_jsonld, write_jsonld)
 from kg.mapping import ID_IRIS
 from kg.namespaces import DEFAULT_BASE_IRI, PREFIXES
 
@@ -188,11 +188,9 @@ def _resource(worker, store: ox.Store, job: dict, conn) -> None:
     if rdf_format is None:
         write_jsonld(_grouped(_unique_triples(quads), lambda t: t.subject), buf)
     elif is_dataset:
-        ox.serialize(_grouped(quads, lambda q: (q.graph_name, q.subject)), buf, format=rdf_format,
-                     **({"prefixes": PREFIXES} if want == "trig" else {}))
+        serialize(_grouped(quads, lambda q: (q.graph_name, q.subject)), buf, want)
     else:
-        ox.serialize(_grouped(_unique_triples(quads), lambda t: t.subject), buf, format=rdf_format,
-                     **({"prefixes": PREFIXES} if want in ("turtle", "rdfxml") else {}))
+        serialize(_grouped(_unique_triples(quads), lambda t: t.subject), buf, want)
     _send(conn, media_type, buf.getvalue(), **head)
 
 

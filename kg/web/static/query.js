@@ -5,7 +5,7 @@
 (function () {
   'use strict';
   const config = JSON.parse(document.getElementById('kg-config').textContent);
-  const form = document.getElementById('query-form');
+  const form = document.getElementById('query').form;
   const editor = document.getElementById('query');
   const picker = document.getElementById('example');
   const comment = document.getElementById('example-comment');
