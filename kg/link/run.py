@@ -191,9 +191,10 @@ def drop_links(store: ox.Store, store_path: Path, graph: str) -> bool:
     from kg.store import _meta_delete, bump_generation
 
     g = ox.NamedNode(graph)
-    if not store.contains_named_graph(g):
-        return False
     meta_graph = graph.split("graph/links/")[0] + "graph/meta"
+    described = bool(store.query(f"ASK {{ GRAPH <{meta_graph}> {{ {g} ?p ?o }} }}"))
+    if not store.contains_named_graph(g) and not described:  # an empty run has a description only
+        return False
     store.update(f"DROP GRAPH {g} ;\n{_meta_delete(meta_graph, graph)}")
     bump_generation(store_path)
     return True
