@@ -195,6 +195,6 @@ def drop_links(store: ox.Store, store_path: Path, graph: str) -> bool:
     described = bool(store.query(f"ASK {{ GRAPH <{meta_graph}> {{ {g} ?p ?o }} }}"))
     if not store.contains_named_graph(g) and not described:  # an empty run has a description only
         return False
-    store.update(f"DROP GRAPH {g} ;\n{_meta_delete(meta_graph, graph)}")
+    store.update(f"DROP SILENT GRAPH {g} ;\n{_meta_delete(meta_graph, graph)}")
     bump_generation(store_path)
     return True
