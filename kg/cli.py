@@ -50,7 +50,7 @@ def main() -> None:
 @click.option("--base-iri", default=lambda: os.environ.get("KG_BASE_IRI", DEFAULT_BASE_IRI),
               show_default=DEFAULT_BASE_IRI, help="Base IRI for minted work, person and graph IRIs ($KG_BASE_IRI).")
 @click.option("--name", default=None, help="Graph name (default: each file's name without extension); with several files, they make one source under this name.")
-@click.option("--format", "fmt", default=None, type=click.Choice(["listing", "bibtex", "csl", "openalex", "crossref", "paperoni"]),
+@click.option("--format", "fmt", default=None, type=click.Choice(["listing", "bibtex", "csl", "openalex", "crossref", "paperoni", "wikidata", "dblp"]),
               help="Source format (default: by extension and content).")
 @click.option("--see-more", "see_more", multiple=True,
               help="Label of the listing's 'see more' button to remove from abstracts (repeatable; default: 'voir plus', 'see more').")

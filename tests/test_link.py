@@ -141,3 +141,16 @@ def test_link_errors(tmp_path, seed_copy):
     bad.write_text("a\tb\n1\t2\n")
     r = run_kg("link", "--store", str(seed_copy), "--accept", str(bad))
     assert r.returncode == 1 and "missing SSSOM column(s): object_id, predicate_id, subject_id" in r.stderr
+
+
+HERE = Path(__file__).resolve().parent
+
+
+def test_link_against_wikidata_and_dblp(seed_copy):
+    r = run_kg("link", "--store", str(seed_copy), "--against", str(HERE / "data/wikidata-entities.json"),
+               "--against", str(HERE / "data/dblp-records.xml"), "--name", "wd-dblp")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0].startswith("matched 1 works and ")
+    graph = BASE + "graph/links/wd-dblp"
+    same = q(seed_copy, f"""SELECT ?o WHERE {{ GRAPH <{graph}> {{ ?w schema:sameAs ?o }} ?w schema:name "{MIXTURES}" }} ORDER BY ?o""")
+    assert len(same) >= 1 and same[0][0] in ("https://arxiv.org/abs/2402.08609", "https://dblp.org/rec/conf/icml/Obando-CeronSWLF24")

@@ -256,3 +256,37 @@ def test_json_syntax_error_names_line(tmp_path):
     with pytest.raises(SourceError) as err:
         read_source(path)
     assert str(err.value) == f"{path}:3: not valid JSON: Expecting value (column 12)"
+
+
+HERE = Path(__file__).resolve().parent
+
+
+def test_wikidata_entities():
+    fmt, r = read_source(HERE / "data/wikidata-entities.json")
+    assert fmt == "wikidata" and len(r.records) == 1 and r.problems == []
+    rec = r.records[0]
+    assert rec.identifiers == {"wikidata": "Q90000001", "arxiv": "2402.08609"} and rec.date == "2024-02-13"
+    # P2093 strings and the P50 item (named by its P1932 qualifier) in P1545 order
+    assert [a.name for a in rec.authors] == ["Johan Samir Obando Ceron", "Ghada Sokar", "Timon Willi", "Clare Lyle",
+                                             "Jesse Farebrother", "Jakob Nicolaus Foerster"]
+    assert rec.authors[4].identifiers == {"wikidata": "Q90000002", "orcid": "0000-0002-1694-233X"}
+
+
+def test_dblp_xml_with_entities():
+    fmt, r = read_source(HERE / "data/dblp-records.xml")
+    assert fmt == "dblp" and r.problems == []
+    moe, editnts, muller = r.records
+    assert moe.title == "Mixtures of Experts Unlock Parameter Scaling for Deep RL"
+    assert moe.identifiers == {"dblp": "conf/icml/Obando-CeronSWLF24"} and (moe.date, moe.venue) == ("2024", "ICML")
+    assert moe.authors[3].identifiers == {"orcid": "0000-0002-1694-233X", "dblp_pid": "179/2524"}
+    assert editnts.authors[0].name == "Yue Dong"  # homonym number dropped
+    assert editnts.identifiers == {"dblp": "journals/corr/abs-1906-08104", "arxiv": "1906.08104",
+                                   "doi": "10.48550/arxiv.1906.08104"}
+    assert (muller.title, muller.authors[0].name) == ("On Straßen & Wege", "Jörg Müller")
+
+
+def test_dblp_malformed_xml(tmp_path):
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<dblp>\n<article key='a'><title>T</title>\n</dblp>")
+    with pytest.raises(SourceError, match=r"bad.xml:3: not well-formed XML"):
+        read_source(bad)

@@ -12,6 +12,8 @@ csl        CSL-JSON (a list of items with string titles)
 openalex   OpenAlex works (one work, ``{"results": [...]}``, JSON Lines)
 crossref   Crossref works (``{"message": ...}``, a list with list titles)
 paperoni   paperoni paper list (items with ``paper_id``)
+wikidata   Wikidata entity JSON (``{"entities": {...}}``)
+dblp       dblp XML (``.xml``)
 =========  =========================================================
 """
 from __future__ import annotations
@@ -25,8 +27,8 @@ from kg.sources.textfile import read_bytes
 
 _OA_KINDS = {"A": "author", "I": "institution", "S": "source", "C": "concept", "P": "publisher", "F": "funder",
              "T": "topic"}
-FORMATS = ("listing", "bibtex", "csl", "openalex", "crossref", "paperoni")
-JSON_FORMATS = ("csl", "openalex", "crossref", "paperoni")
+FORMATS = ("listing", "bibtex", "csl", "openalex", "crossref", "paperoni", "wikidata", "dblp")
+JSON_FORMATS = ("csl", "openalex", "crossref", "paperoni", "wikidata")
 
 
 def _json_items(fmt: str, data: object) -> list:
@@ -44,6 +46,8 @@ def _json_items(fmt: str, data: object) -> list:
 def sniff_json(data: object) -> str | None:
     """The JSON format of parsed ``data``, or None when it is none kg reads."""
     if isinstance(data, dict):
+        if isinstance(data.get("entities"), dict):
+            return "wikidata"
         if "message" in data and data.get("message-type", "work").startswith("work"):
             return "crossref"
         if "results" in data or str(data.get("id", "")).startswith("https://openalex.org/W"):
@@ -80,6 +84,8 @@ def detect_format(path: Path) -> str:
         return "bibtex"
     if ext == ".txt":
         return "listing"
+    if ext == ".xml":
+        return "dblp"
     head = read_bytes(path)[:4096].lstrip()
     if ext in (".json", ".jsonl", ".ndjson") or head[:1] in (b"{", b"["):
         data, _ = load_json(path)
@@ -92,6 +98,8 @@ def detect_format(path: Path) -> str:
         return fmt
     if head[:1] == b"@":
         return "bibtex"
+    if head[:1] == b"<":
+        return "dblp"
     return "listing"
 
 
@@ -111,6 +119,17 @@ def read_source(path: str | Path, fmt: str | None = None, listing_settings=None)
     if fmt == "bibtex":
         from kg.sources.bibtex import read_bibtex
         return fmt, read_bibtex(path)
+    if fmt == "dblp":
+        from kg.sources.dblp import dblp_records, parse_dblp_xml
+        from kg.sources.textfile import read_text
+
+        text, problems = read_text(path)
+        out = RecordProblems(str(path))
+        out.problems.extend(problems)
+        records = list(dblp_records(parse_dblp_xml(text, str(path)), str(path), out))
+        if not records:
+            raise SourceError(f"{path}: no dblp publication record")
+        return fmt, ReadResult(records=records, problems=out.problems)
     if fmt not in JSON_FORMATS:
         raise SourceError(f"{path}: unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
     from kg.sources import jsonworks
@@ -118,9 +137,13 @@ def read_source(path: str | Path, fmt: str | None = None, listing_settings=None)
     data, problems = load_json(path)
     out = RecordProblems(str(path))
     out.problems.extend(problems)
-    reader = {"csl": jsonworks.csl_records, "openalex": jsonworks.openalex_records,
-              "crossref": jsonworks.crossref_records, "paperoni": jsonworks.paperoni_records}[fmt]
-    records = list(reader(_json_items(fmt, data), str(path), out))
+    if fmt == "wikidata":
+        from kg.sources.wikidata import wikidata_records
+        records = list(wikidata_records(data if isinstance(data, dict) else {}, str(path), out))
+    else:
+        reader = {"csl": jsonworks.csl_records, "openalex": jsonworks.openalex_records,
+                  "crossref": jsonworks.crossref_records, "paperoni": jsonworks.paperoni_records}[fmt]
+        records = list(reader(_json_items(fmt, data), str(path), out))
     if not records:
         detail = f" ({out.problems[0].message})" if out.problems else ""
         raise SourceError(f"{path}: no usable {fmt} record{detail}")
