@@ -153,4 +153,7 @@ def test_link_against_wikidata_and_dblp(seed_copy):
     assert r.stdout.splitlines()[0].startswith("matched 1 works and ")
     graph = BASE + "graph/links/wd-dblp"
     same = q(seed_copy, f"""SELECT ?o WHERE {{ GRAPH <{graph}> {{ ?w schema:sameAs ?o }} ?w schema:name "{MIXTURES}" }} ORDER BY ?o""")
-    assert len(same) >= 1 and same[0][0] in ("https://arxiv.org/abs/2402.08609", "https://dblp.org/rec/conf/icml/Obando-CeronSWLF24")
+    # the best of the two records (Wikidata: full date) brings its arXiv id and its own IRI
+    assert same == [["http://www.wikidata.org/entity/Q90000001"], ["https://arxiv.org/abs/2402.08609"]]
+    jesse = q(seed_copy, f"""SELECT ?o WHERE {{ GRAPH <{graph}> {{ ?p skos:exactMatch ?o }} ?p schema:name "Jesse Farebrother" }}""")
+    assert jesse == [["https://orcid.org/0000-0002-1694-233X"]]
