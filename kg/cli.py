@@ -365,8 +365,16 @@ def serve(store: Path | None, host: str, port: int, threads: int, workers: int, 
               help="Load the mappings kept in a reviewed SSSOM/TSV file.")
 @click.option("--name", default=None, help="Name of the links graph (<BASE>graph/links/NAME).")
 @click.option("--undo", default=None, metavar="NAME", help="Remove the links graph NAME.")
+@click.option("--online", default=None, metavar="SERVICES",
+              help="Look works up online: a comma list of openalex, crossref, dblp, wikidata (off by default).")
+@click.option("--contact", default=None, envvar="KG_CONTACT", help="Your e-mail address, sent to online services ($KG_CONTACT).")
+@click.option("--api-base", "api_bases", multiple=True, metavar="SERVICE=URL", help="Base URL of a service (mirrors, tests).")
+@click.option("--cache", "cache_dir", type=click.Path(path_type=Path), default=None,
+              help="Directory of the online response cache (default: ~/.cache/kg/http).")
+@click.option("--limit", default=None, type=click.IntRange(1), help="Look up at most this many works online.")
 def link(store: Path | None, against: tuple[Path, ...], threshold: float, candidates_out: Path | None,
-         accept: Path | None, name: str | None, undo: str | None) -> None:
+         accept: Path | None, name: str | None, undo: str | None, online: str | None, contact: str | None,
+         api_bases: tuple[str, ...], cache_dir: Path | None, limit: int | None) -> None:
     """Link works and people to external graphs (DOI, arXiv, ORCID, OpenAlex,
     Wikidata, dblp, Semantic Scholar) in a links graph of their own.
 
@@ -378,9 +386,15 @@ def link(store: Path | None, against: tuple[Path, ...], threshold: float, candid
     --undo removes it.
 
     \b
+    With --online: the works are looked up by title in the services named
+    (OpenAlex, Crossref, dblp, Wikidata), politely (contact address, rate
+    limit, retries, an on-disk cache), then matched the same way.
+
+    \b
     Examples:
       kg link
       kg link --against openalex-works.json --candidates review.tsv
+      kg link --online openalex,crossref --contact you@example.org --limit 50
       kg link --accept review.tsv --name reviewed
       kg link --undo match-openalex-works
     """
@@ -392,8 +406,15 @@ def link(store: Path | None, against: tuple[Path, ...], threshold: float, candid
     store_path = _store(store)
     if not (store_path / "CURRENT").exists():
         _fail(f"{store_path}: no store here (run `kg build SOURCE --store {store_path}` first)")
-    if sum(bool(x) for x in (against, accept, undo)) > 1:
-        _fail("give one of --against, --accept, --undo", 2)
+    if sum(bool(x) for x in (against, accept, undo, online)) > 1:
+        _fail("give one of --against, --accept, --undo, --online", 2)
+    services = [x.strip() for x in (online or "").split(",") if x.strip()]
+    from kg.link.online import ADAPTERS, OnlineSettings
+    unknown = [x for x in services if x not in ADAPTERS]
+    if unknown:
+        _fail(f"unknown online service(s): {', '.join(unknown)}; use {', '.join(ADAPTERS)}", 2)
+    if services and not contact:
+        _fail("online services ask for a contact address: give --contact EMAIL (or $KG_CONTACT)", 2)
     external = []
     if against:
         try:
@@ -417,9 +438,24 @@ def link(store: Path | None, against: tuple[Path, ...], threshold: float, candid
                 _fail(f"no links graph <{graph}>")
             click.echo(f"removed <{graph}>")
             return
-        if against:
+        if against or services:
+            works_in_graph = graph_works(st)
+            if services:
+                from kg.link.online import fetch_candidates
+                settings = OnlineSettings(contact=contact or "")
+                if cache_dir:
+                    settings.cache = cache_dir
+                for item in api_bases:
+                    key, _, url = item.partition("=")
+                    settings.bases[key.strip()] = url.strip()
+                problems: list[str] = []
+                titles = [w.record.title for w in works_in_graph][:limit]
+                external = fetch_candidates(titles, services, settings, problems)
+                for p in problems:
+                    click.echo(f"  {p}", err=True)
+                against = (Path("online-" + "-".join(services)),)
             graph = links_graph(base, name or "match-" + Path(against[0]).stem)
-            result = match_against(graph_works(st), external, threshold=threshold)
+            result = match_against(works_in_graph, external, threshold=threshold)
             n = write_links(st, store_path, graph, result.links, f"matches against {', '.join(map(str, against))}")
             works = len(result.links) - result.person_links
             click.echo(f"matched {works} works and {result.person_links} people against {len(external)} records; "

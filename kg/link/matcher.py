@@ -133,12 +133,13 @@ class Matcher:
 
 
 def _overlap(ours: set[str], theirs: set[str]) -> float:
-    """Share of family names found on both sides, over the longer list; a
-    two-part family name matches its last part (``obandoceron`` ~ ``ceron``)."""
+    """Share of the shorter list's family names found in the other list (a
+    listing may print only the first authors); a two-part family name matches
+    its last part (``obandoceron`` ~ ``ceron``)."""
     def same(a: str, b: str) -> bool:
         return a == b or (min(len(a), len(b)) >= 3 and (a.endswith(b) or b.endswith(a)))
-    hits = sum(1 for a in ours if any(same(a, b) for b in theirs))
-    return hits / max(len(ours), len(theirs))
+    short, other = sorted((ours, theirs), key=len)
+    return sum(1 for a in short if any(same(a, b) for b in other)) / len(short)
 
 
 def align_authors(work: Record, other: Record) -> list[tuple[int, int]]:
