@@ -157,7 +157,7 @@ def _context_for(triples: Iterable[ox.Triple], ctx: dict) -> dict:
         elif isinstance(o, ox.NamedNode) and t.predicate == RDF_TYPE:
             iris.add(o.value)
     out = dict(base)
-    for iri in iris:
+    for iri in sorted(iris):
         for term in by_iri.get(iri, ()):
             out[term] = ctx[term]
     return out
@@ -192,9 +192,27 @@ def _compact_nodes(triples: list[ox.Triple], ctx: dict) -> tuple[list[dict], dic
     g = _rdflib_graph(triples)
     doc = json.loads(g.serialize(format="json-ld", context=local, auto_compact=True, use_native_types=True))
     if "@graph" in doc:
-        return doc["@graph"], local
-    body = {k: v for k, v in doc.items() if k != "@context"}
-    return ([body] if body else []), local
+        nodes = doc["@graph"]
+    else:
+        body = {k: v for k, v in doc.items() if k != "@context"}
+        nodes = [body] if body else []
+    return sorted((_stable(n) for n in nodes), key=_node_key), local
+
+
+def _stable(node: object) -> object:
+    """``node`` with its arrays in a fixed order: rdflib's follows Python's
+    per-process string hashing, and the same data should give the same bytes.
+    (Arrays without ``@list`` are sets in JSON-LD, so nothing changes.)"""
+    if isinstance(node, dict):
+        return {k: _stable(v) for k, v in node.items()}
+    if isinstance(node, list):
+        items = [_stable(v) for v in node]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return node
+
+
+def _node_key(node: dict) -> str:
+    return str(node.get("id", node.get("@id", "")))
 
 
 def to_jsonld(triples: Iterable[ox.Triple], context: dict | None = None) -> dict:
@@ -359,7 +377,7 @@ def frame_works(triples: list[ox.Triple], context: dict | None = None) -> tuple[
     expanded = _native(json.loads(g.serialize(format="json-ld", use_native_types=True)))
     framed = jsonld.frame(expanded, work_frame(local), options={"documentLoader": _no_network, "omitDefault": True})
     works = framed.get("@graph") if "@graph" in framed else [{k: v for k, v in framed.items() if k != "@context"}]
-    return [_order_authors(w) for w in works if w], local
+    return sorted((_order_authors(_stable(w)) for w in works if w), key=_node_key), local
 
 
 # -- reading the store --------------------------------------------------------

@@ -16,7 +16,9 @@
   const downloads = document.getElementById('downloads');
   const endpoint = form.getAttribute('action');
   const MAX_ROWS = 2000;  // rows drawn; the downloads have them all
-  const XSD_STRING = 'http://www.w3.org/2001/XMLSchema#string';
+  const XSD = 'http://www.w3.org/2001/XMLSchema#';
+  // datatypes whose values read well alone (the full IRI is in the tooltip)
+  const PLAIN = new Set(['string', 'integer', 'decimal', 'double', 'boolean'].map(function (t) { return XSD + t; }));
   const EXTENSIONS = {json: 'srj', xml: 'srx', csv: 'csv', tsv: 'tsv', turtle: 'ttl', ntriples: 'nt',
                       nquads: 'nq', trig: 'trig', rdfxml: 'rdf', jsonld: 'jsonld'};
 
@@ -75,7 +77,8 @@
     span.textContent = term.value;
     const lang = term['xml:lang'];
     const datatype = term.datatype;
-    if (lang || (datatype && datatype !== XSD_STRING)) {
+    if (datatype) span.title = datatype;
+    if (lang || (datatype && !PLAIN.has(datatype))) {
       const small = document.createElement('small');
       small.className = 'muted';
       small.textContent = lang ? ' @' + lang : ' ' + shorten(datatype);
