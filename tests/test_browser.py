@@ -81,6 +81,9 @@ def test_query_page_runs_an_example(page, server):
     options = page.eval_on_selector_all("#example option", "os => os.map(o => o.value).filter(Boolean)")
     assert options == ["author-list.rq", "coauthors.rq", "graph-stats.rq", "people-by-works.rq",
                        "works-with-authors.rq", "works-without-abstract.rq"]
+    assert page.input_value("#example") == "author-list.rq"  # the first example is shown
+    page.select_option("#example", "people-by-works.rq")
+    assert page.input_value("#query").startswith("# People ranked by their number of works")
     page.select_option("#example", "author-list.rq")
     assert "GROUP_CONCAT" in page.input_value("#query")
     assert "full author list of one work" in page.text_content("#example-comment")

@@ -163,9 +163,14 @@ def query_page() -> Response:
     except (Unavailable, NotFound):
         bases = []
     g.kg_bases = bases
+    # A query in the address (?q=, kept by each run) is shown, else the first example.
+    asked = request.args.get("q")
+    selected = None if asked or not examples else examples[0]
     body = render_template("query.html", examples=examples, bases=bases, prefixes=PREFIXES,
                            solution_downloads=SOLUTION_DOWNLOADS, graph_downloads=GRAPH_DOWNLOADS,
-                           initial=request.args.get("q") or (examples[0]["query"] if examples else ""))
+                           initial=asked or (selected["query"] if selected else ""),
+                           selected=selected["name"] if selected else None,
+                           comment=selected["comment"] if selected else "")
     return Response(body, mimetype="text/html")
 
 
@@ -245,6 +250,10 @@ def register(app: Flask) -> None:
     @app.get("/person")
     def people_redirect() -> Response:
         return redirect("/people", code=303)
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(status=204)  # browsers ask; no need to wake a worker
 
     @app.get("/stats")
     def stats_page() -> Response:

@@ -219,7 +219,12 @@
     }
   }
 
-  // A query in the address (?q=, kept by each run) is shown, not run.
+  // ?example=NAME picks an example (the server fills in ?q= itself).
   const initial = byName(new URLSearchParams(location.search).get('example') || '');
   if (initial) { picker.value = initial.name; editor.value = initial.query; comment.textContent = initial.comment; }
+  // Once edited, the text is no longer the example shown in the picker.
+  editor.addEventListener('input', function () {
+    const example = byName(picker.value);
+    if (example && editor.value !== example.query) { picker.value = ''; comment.textContent = ''; }
+  });
 })();
