@@ -96,6 +96,9 @@ def service_description(endpoint: str, graph_counts: dict[str, int], update: boo
         yield ox.Triple(ex, RDFS_LABEL, ox.Literal(name))
         yield ox.Triple(ex, _n(RDFS + "comment"), ox.Literal(comment))
         yield ox.Triple(ex, _n(SH + _form(text)), ox.Literal(text))
+        # schema:target (the SIB convention) belongs to schema:Action: an
+        # example query is a search action on this endpoint.
+        yield ox.Triple(ex, RDF_TYPE, _n("http://schema.org/SearchAction"))
         yield ox.Triple(ex, _n("http://schema.org/target"), s)
 
 
