@@ -30,7 +30,7 @@ from kg.export import (FORMATS, RDF_TYPE, WORK_TYPE_IRIS, _grouped, _unique_trip
                        frame_works, own_quads, prune_context, resource_exists, schema_context, serialize,
                        to_jsonld, write_jsonld)
 from kg.mapping import ID_IRIS
-from kg.namespaces import DEFAULT_BASE_IRI, PREFIXES
+from kg.namespaces import DEFAULT_BASE_IRI
 
 JOBS = ("resource", "works", "people", "dataset", "plot")
 #: Media type of page data (JSON rendered by the Flask process, never sent out).
