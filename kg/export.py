@@ -13,6 +13,8 @@ keeps only the entries the document uses.
 from __future__ import annotations
 
 import json
+import math
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -196,7 +198,20 @@ def _compact_nodes(triples: list[ox.Triple], ctx: dict) -> tuple[list[dict], dic
     else:
         body = {k: v for k, v in doc.items() if k != "@context"}
         nodes = [body] if body else []
-    return sorted((_stable(n) for n in nodes), key=_node_key), local
+    return sorted((_stable(_finite(n)) for n in nodes), key=_node_key), local
+
+
+def _finite(node: object) -> object:
+    """JSON has no infinities or NaN: such doubles stay typed value objects
+    (``{"@value": "INF", "@type": "xsd:double"}``) instead of native numbers."""
+    if isinstance(node, float) and not math.isfinite(node):
+        lexical = "NaN" if math.isnan(node) else ("INF" if node > 0 else "-INF")
+        return {"@value": lexical, "@type": "http://www.w3.org/2001/XMLSchema#double"}
+    if isinstance(node, dict):
+        return {k: _finite(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_finite(v) for v in node]
+    return node
 
 
 def _stable(node: object) -> object:
@@ -374,7 +389,7 @@ def frame_works(triples: list[ox.Triple], context: dict | None = None) -> tuple[
     ctx = context or schema_context()
     local = _context_for(triples, ctx)
     g = _rdflib_graph(triples)
-    expanded = _native(json.loads(g.serialize(format="json-ld", use_native_types=True)))
+    expanded = _finite(_native(json.loads(g.serialize(format="json-ld", use_native_types=True))))
     framed = jsonld.frame(expanded, work_frame(local), options={"documentLoader": _no_network, "omitDefault": True})
     works = framed.get("@graph") if "@graph" in framed else [{k: v for k, v in framed.items() if k != "@context"}]
     return sorted((_order_authors(_stable(w)) for w in works if w), key=_node_key), local
@@ -582,13 +597,37 @@ class _XmlCarriageReturns:
         self.out.flush()
 
 
+_XML_NAME_START = re.compile(r"[A-Za-z_\u00C0-\u02FF\u0370-\u1FFF\u2C00-\uD7FF][\w.\-\u00B7]*$")
+
+
+def _rdfxml_predicates(data: Iterable) -> Iterator:
+    """Pass triples through, refusing a predicate that RDF/XML cannot write
+    (its IRI must end in an XML name, RDF/XML §2.2): pyoxigraph would write
+    a broken element instead."""
+    seen: set[str] = set()
+    for t in data:
+        p = t.predicate.value
+        if p not in seen:
+            if not _XML_NAME_START.search(p.rsplit("#", 1)[-1].rsplit("/", 1)[-1]):
+                raise ValueError(f"RDF/XML cannot express the predicate <{p}> (its IRI does not end in an "
+                                 "XML name); use Turtle, N-Triples or JSON-LD")
+            seen.add(p)
+        yield t
+
+
 def serialize(data: Iterable, out: IO[bytes], fmt: str) -> None:
     """Write triples (or quads, for ``nq``/``trig``) with pyoxigraph in format
     ``fmt`` (any of :data:`FORMATS` but ``jsonld``), with kg's prefixes where
-    the format has them."""
+    the format has them.
+
+    :raises ValueError: a predicate RDF/XML cannot express (``rdfxml`` only).
+    """
     rdf_format = FORMATS[fmt][0]
     kwargs = {"prefixes": PREFIXES} if fmt in ("turtle", "trig", "rdfxml") else {}
-    ox.serialize(data, _XmlCarriageReturns(out) if fmt == "rdfxml" else out, format=rdf_format, **kwargs)
+    if fmt == "rdfxml":
+        ox.serialize(_rdfxml_predicates(data), _XmlCarriageReturns(out), format=rdf_format, **kwargs)
+        return
+    ox.serialize(data, out, format=rdf_format, **kwargs)
 
 
 def export(store: ox.Store, fmt: str, out: IO[bytes], graph: str | None = None, *,

@@ -12,7 +12,7 @@ from typing import IO
 import pyoxigraph as ox
 
 from kg.export import FORMATS as GRAPH_FORMATS
-from kg.export import format_name, to_jsonld
+from kg.export import format_name, serialize, to_jsonld
 from kg.namespaces import PREFIXES
 from kg.sparql_scan import scan
 
@@ -106,8 +106,7 @@ def write_result(result: Result, fmt: str, out: IO[bytes]) -> None:
         if rdf_format is None:
             out.write(json.dumps(to_jsonld(result), indent=2, ensure_ascii=False).encode("utf-8"))
             return
-        kwargs = {"prefixes": PREFIXES} if name in ("turtle", "trig", "rdfxml") else {}
-        ox.serialize(result, out, format=rdf_format, **kwargs)
+        serialize(result, out, name)
         return
     if fmt not in RESULT_FORMATS:
         raise ValueError(f"format {fmt!r} is not a SPARQL results format; use one of: {', '.join(RESULT_FORMATS)}")

@@ -106,7 +106,7 @@ def test_csv_tsv_xml_formats(seed_store):
 
 
 def test_construct_formats(seed_store):
-    query = f'PREFIX schema: <http://schema.org/> CONSTRUCT {{ ?w schema:name ?t }} WHERE {{ ?w schema:name ?t ; a schema:ScholarlyArticle }}'
+    query = 'PREFIX schema: <http://schema.org/> CONSTRUCT { ?w schema:name ?t } WHERE { ?w schema:name ?t ; a schema:ScholarlyArticle }'
     ttl = run_kg("query", "--store", str(seed_store), "--format", "turtle", query).stdout
     assert "@prefix schema: <http://schema.org/> ." in ttl and ttl.count("schema:name") == 11
     nt = run_kg("query", "--store", str(seed_store), "--format", "nt", query).stdout

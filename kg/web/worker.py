@@ -25,8 +25,7 @@ from multiprocessing.connection import Connection
 import pyoxigraph as ox
 
 from kg.export import FORMATS as RDF_FORMATS
-from kg.export import to_jsonld
-from kg.namespaces import PREFIXES
+from kg.export import serialize, to_jsonld
 from kg.sparql import RESULT_FORMATS, QueryError, execute, query_form
 from kg.sparql_scan import scan
 from kg.store import StoreError, generation_token, open_read_only, read_generation
@@ -171,8 +170,7 @@ class Worker:
             return
         conn.send_bytes(b"H" + json.dumps({"status": 200, "media_type": media_type}).encode())
         out = _ChunkWriter(conn)
-        kwargs = {"prefixes": PREFIXES} if fmt in ("turtle", "trig", "rdfxml") else {}
-        ox.serialize(triples, out, format=rdf_format, **kwargs)
+        serialize(triples, out, fmt)
         out.flush()
         conn.send_bytes(b"E")
 
@@ -217,6 +215,8 @@ def _evaluation_error(exc: Exception, query: str) -> tuple[int, str]:
         return 502, f"a SERVICE endpoint of the query failed: {exc}"
     if isinstance(exc, OSError):
         return 503, f"store unavailable: {exc}"
+    if str(exc).startswith("RDF/XML cannot express"):
+        return 406, str(exc)
     return 400, f"the query cannot be evaluated: {exc}"
 
 
