@@ -9,6 +9,7 @@ these tests fail and say so, they are not skipped.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -17,7 +18,8 @@ import requests
 
 from conftest import BASE
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# $KG_CHROMIUM points elsewhere (another Chromium build) when needed.
+CHROMIUM = os.environ.get("KG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
