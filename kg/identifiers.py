@@ -95,16 +95,20 @@ def normalize_wikidata(value: str) -> str:
     return m.group(1)
 
 
+def _dblp(value: str, kind: str, pattern: re.Pattern[str], what: str) -> str:
+    v = re.sub(rf"^https?://dblp\.(?:org|uni-trier\.de)/{kind}/(?:bibtex/)?", "", value.strip())
+    v = re.sub(r"\.(?:html|xml|bib)$", "", v)
+    if not pattern.match(v):
+        raise InvalidId(f"not a dblp {what}: {value!r}")
+    return v
+
+
 def normalize_dblp(value: str) -> str:
     """dblp record key (``conf/acl/DongLRC19``) from a key or dblp URL.
 
     :raises InvalidId: wrong form.
     """
-    v = re.sub(r"^https?://dblp\.(?:org|uni-trier\.de)/rec/(?:bibtex/)?", "", value.strip())
-    v = re.sub(r"\.(?:html|xml|bib)$", "", v)
-    if not _DBLP_REC.match(v):
-        raise InvalidId(f"not a dblp record key: {value!r}")
-    return v
+    return _dblp(value, "rec", _DBLP_REC, "record key")
 
 
 def normalize_dblp_pid(value: str) -> str:
@@ -112,11 +116,7 @@ def normalize_dblp_pid(value: str) -> str:
 
     :raises InvalidId: wrong form.
     """
-    v = re.sub(r"^https?://dblp\.(?:org|uni-trier\.de)/pid/", "", value.strip())
-    v = re.sub(r"\.(?:html|xml)$", "", v)
-    if not _DBLP_PID.match(v):
-        raise InvalidId(f"not a dblp person id: {value!r}")
-    return v
+    return _dblp(value, "pid", _DBLP_PID, "person id")
 
 
 _SIMPLE = {

@@ -32,19 +32,27 @@ def _text(value: object) -> str:
     return nfc(str(value or ""))
 
 
+def _titled(items: Iterable[object], label: str, out: RecordProblems,
+            title_of) -> Iterable[tuple[str, dict, str]]:
+    """(locator, object, title) of each usable item, in order; an item that is
+    not an object or has no title is reported with its index and skipped."""
+    for i, item in enumerate(items, start=1):
+        where = f"{label} {i}"
+        if not isinstance(item, dict):
+            out.skip(None, f"{where} skipped: not a JSON object")
+            continue
+        title = title_of(item)
+        if not title:
+            out.skip(None, f"{where} skipped: no title")
+            continue
+        yield where, item, title
+
+
 # --- CSL-JSON ----------------------------------------------------------------
 
 def csl_records(items: Iterable[object], src: str, out: RecordProblems) -> Iterable[Record]:
     """Records from CSL-JSON items (CSL-JSON schema 1.0)."""
-    for i, item in enumerate(items, start=1):
-        where = f"item {i}"
-        if not isinstance(item, dict):
-            out.skip(None, f"{where} skipped: not a JSON object")
-            continue
-        title = _text(item.get("title"))
-        if not title:
-            out.skip(None, f"{where} skipped: no title")
-            continue
+    for where, item, title in _titled(items, "item", out, lambda item: _text(item.get("title"))):
         rec = Record(title=title, source=src, locator=where, work_type=schema_type(item.get("type")))
         for a in item.get("author") or []:
             if not isinstance(a, dict):
@@ -84,15 +92,7 @@ def inverted_index_text(index: dict[str, list[int]]) -> str:
 
 def openalex_records(works: Iterable[object], src: str, out: RecordProblems) -> Iterable[Record]:
     """Records from OpenAlex work objects (OpenAlex API, Work object)."""
-    for i, w in enumerate(works, start=1):
-        where = f"record {i}"
-        if not isinstance(w, dict):
-            out.skip(None, f"{where} skipped: not a JSON object")
-            continue
-        title = _text(w.get("title") or w.get("display_name"))
-        if not title:
-            out.skip(None, f"{where} skipped: no title")
-            continue
+    for where, w, title in _titled(works, "record", out, lambda w: _text(w.get("title") or w.get("display_name"))):
         rec = Record(title=title, source=src, locator=where, work_type=schema_type(w.get("type")))
         add_id(rec.identifiers, "doi", w.get("doi"), out, None, where)
         add_id(rec.identifiers, "openalex", w.get("id"), out, None, where)
@@ -126,15 +126,7 @@ def openalex_records(works: Iterable[object], src: str, out: RecordProblems) -> 
 
 def crossref_records(works: Iterable[object], src: str, out: RecordProblems) -> Iterable[Record]:
     """Records from Crossref REST API work messages."""
-    for i, w in enumerate(works, start=1):
-        where = f"record {i}"
-        if not isinstance(w, dict):
-            out.skip(None, f"{where} skipped: not a JSON object")
-            continue
-        title = _text(w.get("title"))
-        if not title:
-            out.skip(None, f"{where} skipped: no title")
-            continue
+    for where, w, title in _titled(works, "record", out, lambda w: _text(w.get("title"))):
         rec = Record(title=title, source=src, locator=where, work_type=schema_type(w.get("type")))
         add_id(rec.identifiers, "doi", w.get("DOI"), out, None, where)
         rec.date = (date_from_parts(w.get("issued"), out, None, where)
@@ -173,15 +165,7 @@ def paperoni_records(papers: Iterable[object], src: str, out: RecordProblems) ->
     """Records from paperoni paper objects (``title``, ``abstract``,
     ``authors[].author.{name,links}``, ``authors[].affiliations``,
     ``releases[].venue``, ``links[]``)."""
-    for i, paper in enumerate(papers, start=1):
-        where = f"paper {i}"
-        if not isinstance(paper, dict):
-            out.skip(None, f"{where} skipped: not a JSON object")
-            continue
-        title = _text(paper.get("title"))
-        if not title:
-            out.skip(None, f"{where} skipped: no title")
-            continue
+    for where, paper, title in _titled(papers, "paper", out, lambda paper: _text(paper.get("title"))):
         rec = Record(title=title, source=src, locator=where)
         if paper.get("abstract"):
             rec.abstract = nfc(str(paper["abstract"]))
