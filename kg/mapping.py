@@ -156,7 +156,7 @@ _SOURCE = DCTERMS.source
 _AUTHOR = SCHEMA.author
 _CREATOR = DCTERMS.creator
 _CONTEXT_FOR = PRO.isDocumentContextFor
-_ROLE_IN_TIME = PRO.RoleInTime
+_LIST_ITEM = SCHEMA.ListItem  # schema:position and schema:name need it; PRO entails pro:RoleInTime
 _HELD_BY = PRO.isHeldBy
 _WITH_ROLE = PRO.withRole
 _PRO_AUTHOR = PRO.author
@@ -212,7 +212,7 @@ def map_works(works: list[Resolved], graph: URIRef) -> Iterator[Triple]:
             yield w, _AUTHOR, p
             yield w, _CREATOR, p
             yield w, _CONTEXT_FOR, a
-            yield a, _TYPE, _ROLE_IN_TIME
+            yield a, _TYPE, _LIST_ITEM
             yield a, _HELD_BY, p
             yield a, _WITH_ROLE, _PRO_AUTHOR
             yield a, _POSITION, _position(pos)

@@ -52,7 +52,7 @@ def test_authorship_nodes_in_byline_order(seed_store):
     rows = q(seed_store, f"""SELECT ?a ?pos ?name ?p WHERE {{
         ?w schema:name "{MIXTURES}" ; pro:isDocumentContextFor ?a .
         ?a pro:isHeldBy ?p ; pro:withRole pro:author ; schema:position ?pos ; schema:name ?name ;
-           a pro:RoleInTime .
+           a schema:ListItem .
         ?w schema:author ?p . }} ORDER BY ?pos""")
     # minted from the title fingerprint, first author and (no) year
     work = BASE + "work/" + short_hash(f"title:{title_fingerprint(MIXTURES)}|johan samir obando ceron|")

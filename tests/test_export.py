@@ -64,7 +64,7 @@ def test_jsonld_is_compact_with_schema_org_terms(seed_store, tmp_path):
     assert len(works) == 11
     mixtures = next(w for w in works if w["name"] == "Mixtures of Experts Unlock Parameter Scaling for Deep RL")
     assert len(mixtures["author"]) == 6 and mixtures["dcterms:title"] == mixtures["name"]
-    positions = sorted(n["position"] for n in doc["@graph"] if n.get("type") == "pro:RoleInTime")
+    positions = sorted(n["position"] for n in doc["@graph"] if n.get("type") == "ListItem")
     assert positions[:3] == [1, 1, 1] and len(positions) == 61
     parsed = rdflib.Graph().parse(data=json.dumps(doc), format="json-ld")
     assert isomorphic(parsed, store_graph(seed_store, SEED_GRAPH))
