@@ -221,6 +221,8 @@ def export(store: Path | None, fmt: str, graph: str | None, resource: str | None
         st = open_read_only(_store(store))
     except StoreError as exc:
         _fail(str(exc))
+    if out is not None and (not out.name or out.is_dir()):
+        _fail(f"--out {str(out)!r} must name a file, not a directory", 2)
     if out is None:
         try:
             do_export(st, fmt, sys.stdout.buffer, graph, resource=resource, frame=frame)
@@ -475,6 +477,116 @@ def link(store: Path | None, against: tuple[Path, ...], threshold: float, candid
         click.echo(f"wrote <{graph}>: {n} triples")
     except (StoreError, ValueError) as exc:
         _fail(str(exc))
+
+
+@main.command()
+@_store_option
+@click.option("--graph", default=None, metavar="IRI", help="Check only this named graph (default: the union of all graphs).")
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "turtle"]),
+              help="One line per violation, or the W3C SHACL validation report as Turtle.")
+def validate(store: Path | None, graph: str | None, fmt: str) -> None:
+    """Check the graph with kg's SHACL shapes (pySHACL).
+
+    The shapes (W3C SHACL, ontology/shapes.ttl) check that every work has a
+    title and at least one authorship node; that author positions run 1, 2,
+    3, ... without gaps or duplicates; that schema:author and the authorship
+    nodes agree; that dates are valid xsd:date/gYearMonth/gYear literals; that
+    bibo:doi is a bare lower-case DOI; and that identifier IRIs (schema:sameAs)
+    have their scheme's form. Each violation is printed as
+    `<focus node> path: message (value)`, then a summary line.
+
+    Exit status: 0 the graph conforms, 1 it does not, 2 usage error or no store.
+
+    \b
+    Examples:
+      kg validate
+      kg validate --graph https://kg.example.org/graph/source/mila-publications
+      kg validate --format turtle > validation-report.ttl
+    """
+    import time
+
+    from kg.store import open_read_only
+    from kg.validate import report_turtle, shapes_file, store_graph, validate_graph
+
+    try:
+        st = open_read_only(_store(store))
+        data = store_graph(st, graph)
+    except StoreError as exc:
+        _fail(str(exc), 2)
+    except LookupError as exc:
+        names = ", ".join(sorted(f"<{g.value}>" for g in st.named_graphs())) or "none"
+        _fail(f"{exc.args[0]} (its named graphs: {names})", 2)
+    except ValueError as exc:  # not an IRI
+        _fail(f"--graph {graph!r}: {exc}", 2)
+    what = f"graph <{graph}>" if graph else "the union of all graphs"
+    click.echo(f"checking {len(data)} triples of {what} against {shapes_file().name} ...", err=True)
+    started = time.perf_counter()
+    result = validate_graph(data)
+    seconds = time.perf_counter() - started
+    if result.conforms:
+        summary = f"conforms: {result.triples} triples checked, no violations ({seconds:.1f} s)"
+    else:
+        n = len(result.violations)
+        summary = (f"does not conform: {n} violation{'s' if n != 1 else ''} on {result.focus_nodes} "
+                   f"focus node{'s' if result.focus_nodes != 1 else ''}, {result.triples} triples checked "
+                   f"({seconds:.1f} s)")
+    if fmt == "turtle":
+        sys.stdout.buffer.write(report_turtle(result))
+        sys.stdout.buffer.flush()
+        click.echo(summary, err=True)
+    else:
+        for v in result.violations:
+            click.echo(v.line())
+        click.echo(summary)
+    sys.exit(0 if result.conforms else 1)
+
+
+@main.command()
+@_store_option
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Write the Markdown report to FILE (default: standard output, unless only --html is given).")
+@click.option("--html", "html_out", type=click.Path(path_type=Path), default=None,
+              help="Also write the report as an HTML page to FILE.")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(1),
+              help="Rows listed per section at most (headings always give the full counts).")
+def report(store: Path | None, out: Path | None, html_out: Path | None, limit: int) -> None:
+    """Write a data-quality report of the store in Markdown (and HTML).
+
+    Sections: per-source counts (file, SHA-256, build time, records, works,
+    people, triples, duplicates, works and people new or merged, warnings,
+    skipped); duplicates merged and why; records skipped (file:line and
+    reason); suspected title/author confusions; other warnings; truncated
+    abstracts; people without identifiers; works without DOI. Counts come
+    from the meta graph and from the build reports `kg build` keeps in the
+    store (kg-reports/), the rest from the data.
+
+    \b
+    Examples:
+      kg report --out report.md --html report.html
+      kg report | less
+    """
+    from kg.report import build_report
+    from kg.store import open_read_only
+
+    store_path = _store(store)
+    try:
+        text, page = build_report(open_read_only(store_path), store_path, limit=limit)
+    except StoreError as exc:
+        _fail(str(exc))
+    targets = [(out, text)] if out is not None else []
+    if html_out is not None:
+        targets.append((html_out, page))
+    for path, content in targets:
+        tmp = path.with_name(path.name + ".part")
+        try:
+            tmp.write_text(content, encoding="utf-8")
+            tmp.replace(path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            _fail(f"{path}: {exc.strerror or exc}")
+        click.echo(f"wrote {path} ({path.stat().st_size} bytes)", err=True)
+    if out is None and html_out is None:
+        click.echo(text, nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover
