@@ -156,4 +156,4 @@ def test_link_against_wikidata_and_dblp(seed_copy):
     # the best of the two records (Wikidata: full date) brings its arXiv id and its own IRI
     assert same == [["http://www.wikidata.org/entity/Q90000001"], ["https://arxiv.org/abs/2402.08609"]]
     jesse = q(seed_copy, f"""SELECT ?o WHERE {{ GRAPH <{graph}> {{ ?p skos:exactMatch ?o }} ?p schema:name "Jesse Farebrother" }}""")
-    assert jesse == [["https://orcid.org/0000-0002-1694-233X"]]
+    assert jesse == [["https://orcid.org/0000-0003-0000-0011"]]

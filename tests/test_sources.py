@@ -269,7 +269,7 @@ def test_wikidata_entities():
     # P2093 strings and the P50 item (named by its P1932 qualifier) in P1545 order
     assert [a.name for a in rec.authors] == ["Johan Samir Obando Ceron", "Ghada Sokar", "Timon Willi", "Clare Lyle",
                                              "Jesse Farebrother", "Jakob Nicolaus Foerster"]
-    assert rec.authors[4].identifiers == {"wikidata": "Q90000002", "orcid": "0000-0002-1694-233X"}
+    assert rec.authors[4].identifiers == {"wikidata": "Q90000002", "orcid": "0000-0003-0000-0011"}
 
 
 def test_dblp_xml_with_entities():
