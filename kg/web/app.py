@@ -25,9 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +35,7 @@ from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
 from kg.store import generation_token, open_read_only
+from kg.web.cache import GenerationCache
 from kg.web.metrics import Metrics
 from kg.web.negotiate import GRAPH_TYPES
 from kg.web.pages import query_page, register
@@ -77,38 +76,6 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return Response(message.rstrip() + "\n", status=status, mimetype="text/plain", headers=headers or {})
 
 
-class AnswerCache:
-    """A small LRU of complete answers keyed by request and store generation."""
-
-    def __init__(self, entries: int):
-        self.entries = entries
-        self._data: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
-        self._generation = "-"
-        self._lock = threading.Lock()
-
-    def get(self, key: str, generation: str) -> tuple[str, bytes] | None:
-        with self._lock:
-            if generation != self._generation:
-                self._data.clear()
-                self._generation = generation
-                return None
-            hit = self._data.get(key)
-            if hit is not None:
-                self._data.move_to_end(key)
-            return hit
-
-    def put(self, key: str, generation: str, media_type: str, body: bytes) -> None:
-        if self.entries <= 0:
-            return
-        with self._lock:
-            if generation != self._generation:
-                self._data.clear()
-                self._generation = generation
-            self._data[key] = (media_type, body)
-            while len(self._data) > self.entries:
-                self._data.popitem(last=False)
-
-
 def create_app(store_path: str | Path, settings: Settings | None = None) -> Flask:
     """Build the WSGI application serving the store at ``store_path``.
 
@@ -123,7 +90,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
          expose_headers=["ETag", "Content-Type", "Content-Length"],
          allow_headers=["Content-Type", "Accept", "Authorization", "If-None-Match"])
     pool = QueryPool(str(store_path), size=settings.workers, timeout=settings.timeout)
-    cache = AnswerCache(settings.cache_entries)
+    cache: GenerationCache[tuple[str, bytes]] = GenerationCache(settings.cache_entries)
     metrics = Metrics()
     app.extensions["kg"] = {"pool": pool, "settings": settings, "metrics": metrics, "store": store_path}
 
@@ -180,7 +147,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
                 if msg.kind == "E":
                     session.close()
                     if cache_key is not None and len(body) <= settings.cache_body:
-                        cache.put(cache_key, generation, head["media_type"], bytes(body))
+                        cache.put(cache_key, generation, (head["media_type"], bytes(body)))
                     return _whole(head["media_type"], bytes(body), etag, head_only, head["status"])
                 if msg.kind == "X":
                     err = msg.json()

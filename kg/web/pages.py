@@ -20,8 +20,6 @@ per store generation, so a new build shows at once.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, redirect, render_template, request
@@ -30,7 +28,8 @@ from werkzeug.http import parse_accept_header
 
 from kg.export import FORMATS
 from kg.namespaces import PREFIXES
-from kg.store import read_generation
+from kg.store import generation_token
+from kg.web.cache import GenerationCache
 from kg.web.negotiate import GRAPH_TYPES
 from kg.web.pagedata import PAGE_TYPE
 from kg.web.pool import PoolBusy, QueryTimeout, WorkerDied
@@ -60,33 +59,6 @@ class NotFound(Exception):
         self.message = message
 
 
-class _Cache:
-    """Answers of page jobs, per store generation (LRU)."""
-
-    def __init__(self, entries: int = 256):
-        self.entries = entries
-        self.generation = -1
-        self.data: OrderedDict[str, tuple[dict, bytes]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: str, generation: int) -> tuple[dict, bytes] | None:
-        with self.lock:
-            if generation != self.generation:
-                self.data.clear()
-                self.generation = generation
-            hit = self.data.get(key)
-            if hit is not None:
-                self.data.move_to_end(key)
-            return hit
-
-    def put(self, key: str, generation: int, value: tuple[dict, bytes]) -> None:
-        with self.lock:
-            if generation == self.generation:
-                self.data[key] = value
-                while len(self.data) > self.entries:
-                    self.data.popitem(last=False)
-
-
 def call(job: dict) -> tuple[dict, bytes]:
     """Run a page job on a query worker, through the per-generation cache.
 
@@ -95,8 +67,8 @@ def call(job: dict) -> tuple[dict, bytes]:
     :raises NotFound: the worker answered 4xx (``status``, ``message``).
     """
     kg = current_app.extensions["kg"]
-    cache: _Cache = kg["page_cache"]
-    generation = read_generation(kg["store"])
+    cache: GenerationCache[tuple[dict, bytes]] = kg["page_cache"]
+    generation = generation_token(kg["store"])
     key = json.dumps(job, sort_keys=True)
     hit = cache.get(key, generation)
     if hit is None:
@@ -230,7 +202,7 @@ def resource(path: str) -> Response:
 def register(app: Flask) -> None:
     """Add the pages' routes to ``app`` (built by :func:`kg.web.app.create_app`,
     whose ``extensions["kg"]`` holds the worker pool)."""
-    app.extensions["kg"]["page_cache"] = _Cache()
+    app.extensions["kg"]["page_cache"] = GenerationCache(256)
     app.jinja_env.globals.update(href=href, short=short)
 
     @app.get("/works")
