@@ -335,3 +335,13 @@ def test_rebuilt_store_is_reopened_even_at_the_same_generation(tmp_path, seed_pa
         assert n == 1
     finally:
         srv.stop()
+
+
+def test_if_none_match_gives_304_for_an_unchanged_store(server):
+    """Regression: the ETag is compared as quoted by the client."""
+    params = {"query": "ASK { ?s ?p ?o } # 304 check"}
+    first = requests.get(server.sparql, params=params)
+    again = requests.get(server.sparql, params=params, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["ETag"] == first.headers["ETag"]
+    other = requests.get(server.sparql, params=params, headers={"If-None-Match": '"kg0-nope"'})
+    assert other.status_code == 200 and other.json() == {"head": {}, "boolean": True}

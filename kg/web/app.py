@@ -117,8 +117,18 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
 
     # -- answering through the pool ---------------------------------------
 
+    token = {"value": generation_token(store_path), "checked": time.monotonic()}
+
+    def current_generation() -> str:
+        # Reading the token file on every request cost a sixth of a point lookup;
+        # a tenth of a second of lag is far inside the 5 s a build may take to show.
+        now = time.monotonic()
+        if now - token["checked"] > 0.1:
+            token["value"], token["checked"] = generation_token(store_path), now
+        return token["value"]
+
     def answer(job: dict, cache_key: str | None = None, head_only: bool = False) -> Response:
-        generation = generation_token(store_path)
+        generation = current_generation()
         etag = None
         if cache_key is not None:
             tag = hashlib.sha256(f"{generation}|{cache_key}".encode()).hexdigest()[:24]
@@ -146,7 +156,9 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
                 msg = session.next()
                 if msg.kind == "E":
                     session.close()
-                    if cache_key is not None and len(body) <= settings.cache_body:
+                    # cache only what the worker computed on the state this request saw
+                    if cache_key is not None and len(body) <= settings.cache_body and \
+                            head.get("generation") == generation:
                         cache.put(cache_key, generation, (head["media_type"], bytes(body)))
                     return _whole(head["media_type"], bytes(body), etag, head_only, head["status"])
                 if msg.kind == "X":

@@ -47,7 +47,8 @@ class _Proc:
 
 @dataclass
 class Message:
-    """One message of a worker: ``kind`` is H (head), D (data), E (end) or X (error)."""
+    """One message of a worker: ``kind`` is H (head), D (data), E (end) or X
+    (error); a W (whole answer) is handed out as H, D and E."""
 
     kind: str
     payload: bytes
@@ -64,6 +65,7 @@ class Session:
     def __init__(self, pool: QueryPool, proc: _Proc, deadline: float):
         self.pool, self.proc, self.deadline = pool, proc, deadline
         self.ended = False
+        self._pending: list[Message] = []
 
     def next(self) -> Message:
         """The next message.
@@ -71,6 +73,10 @@ class Session:
         :raises QueryTimeout: the deadline passed first (the worker is killed).
         :raises WorkerDied: the worker ended without answering.
         """
+        if self._pending:
+            msg = self._pending.pop(0)
+            self.ended = msg.kind == "E"
+            return msg
         remaining = self.deadline - time.monotonic()
         try:
             ready = remaining > 0 and self.proc.conn.poll(remaining)
@@ -84,6 +90,10 @@ class Session:
             self.close()
             raise
         msg = Message(chr(data[0]), data[1:])
+        if msg.kind == "W":  # a whole answer in one message: head, then body, then end
+            head, _, body = msg.payload.partition(b"\n")
+            self._pending = [Message("D", body), Message("E", b"")]
+            return Message("H", head)
         if msg.kind in "EX":
             self.ended = True
         return msg

@@ -43,10 +43,18 @@ class _JobError(Exception):
 
 
 class _ChunkWriter:
-    """A binary file-like object that sends what is written as ``D`` messages."""
+    """A binary file-like object that sends what is written to the parent.
 
-    def __init__(self, conn: Connection):
+    The head is held back with the first bytes: an answer that ends within
+    one chunk goes as a single ``W`` message (head, newline, body), which
+    saves the small queries three round trips; a longer one goes as ``H``,
+    then ``D`` chunks, then ``E``.
+    """
+
+    def __init__(self, conn: Connection, status: int, media_type: str, generation: str = ""):
         self.conn = conn
+        self.head = json.dumps({"status": status, "media_type": media_type, "generation": generation}).encode()
+        self.head_sent = False
         self.buf = bytearray()
 
     def write(self, data: bytes) -> int:
@@ -56,9 +64,22 @@ class _ChunkWriter:
         return len(data)
 
     def flush(self) -> None:
+        if not self.head_sent:
+            self.conn.send_bytes(b"H" + self.head)
+            self.head_sent = True
         if self.buf:
             self.conn.send_bytes(b"D" + bytes(self.buf))
             self.buf.clear()
+
+    def close(self) -> None:
+        """End the answer."""
+        if not self.head_sent:
+            self.conn.send_bytes(b"W" + self.head + b"\n" + bytes(self.buf))
+            self.head_sent = True
+            self.buf.clear()
+            return
+        self.flush()
+        self.conn.send_bytes(b"E")
 
 
 class Worker:
@@ -142,14 +163,12 @@ class Worker:
             if form == "graph":
                 self._send_graph(conn, result, media_type, fmt, job.get("max_rows"))
                 return
-            conn.send_bytes(b"H" + json.dumps({"status": 200, "media_type": media_type}).encode())
-            out = _ChunkWriter(conn)
+            out = _ChunkWriter(conn, 200, media_type, self.generation)
             if form == "boolean" and fmt in ("csv", "tsv"):
                 out.write(b"true\n" if bool(result) else b"false\n")
             else:
                 result.serialize(out, format=RESULT_FORMATS[fmt][0])
-            out.flush()
-            conn.send_bytes(b"E")
+            out.close()
         except (OSError, RuntimeError, ValueError, TypeError) as exc:
             # Evaluation is lazy: errors surface while results are written.
             raise _JobError(*_evaluation_error(exc, job["query"])) from None
@@ -168,17 +187,14 @@ class Worker:
             body = json.dumps(to_jsonld(collected), ensure_ascii=False).encode("utf-8")
             self._send_whole(conn, 200, media_type, body)
             return
-        conn.send_bytes(b"H" + json.dumps({"status": 200, "media_type": media_type}).encode())
-        out = _ChunkWriter(conn)
+        out = _ChunkWriter(conn, 200, media_type, self.generation)
         serialize(triples, out, fmt)
-        out.flush()
-        conn.send_bytes(b"E")
+        out.close()
 
     def _send_whole(self, conn: Connection, status: int, media_type: str, body: bytes) -> None:
-        conn.send_bytes(b"H" + json.dumps({"status": status, "media_type": media_type}).encode())
-        for i in range(0, len(body), CHUNK):
-            conn.send_bytes(b"D" + body[i:i + CHUNK])
-        conn.send_bytes(b"E")
+        out = _ChunkWriter(conn, status, media_type, self.generation)
+        out.write(body)
+        out.close()
 
     def _graph(self, job: dict, conn: Connection) -> None:
         store = self.current()
