@@ -277,6 +277,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
         try:
             text = apply_using(op.text, op.default_graphs, op.named_graphs)
             run_update(store_path, text, base_iri=request.base_url, wait=settings.timeout)
+            token["checked"] = 0.0  # our own write: the next request must see it
         except ClientError as exc:
             return _error(exc.status, exc.message)
         except WriteError as exc:
@@ -301,6 +302,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
         if request.method == "DELETE":
             try:
                 found = delete_graph(store_path, graph, wait=settings.timeout)
+                token["checked"] = 0.0
             except WriteError as exc:
                 return _error(exc.status, exc.message)
             return Response(status=204) if found else _error(404, f"no graph <{graph}> in the store")
@@ -312,6 +314,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
             created = write_graph(store_path, graph, request.get_data(), rdf_format,
                                   replace=request.method == "PUT", base_iri=graph or request.base_url,
                                   wait=settings.timeout)
+            token["checked"] = 0.0
         except WriteError as exc:
             return _error(exc.status, exc.message)
         return Response(status=201 if created else 204)
