@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import BASE, SEED_GRAPH, Server, run_kg
+from conftest import SEED_GRAPH, Server, run_kg
 
 TOKEN = "s3cret-token"
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # 785^3 rows to count
