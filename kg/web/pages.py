@@ -228,6 +228,7 @@ def register(app: Flask) -> None:
         return Response(status=204)  # browsers ask; no need to wake a worker
 
     @app.get("/stats")
+    @app.get("/stats.json")
     def stats_page() -> Response:
         try:
             data = _data({"kind": "dataset"})
@@ -235,18 +236,11 @@ def register(app: Flask) -> None:
             return _error_page(503, f"the store did not answer ({exc}); try again")
         g.kg_bases = data["bases"]
         best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-        if best == "application/json" and request.accept_mimetypes["application/json"] > \
-                request.accept_mimetypes["text/html"]:
+        wants_json = request.path.endswith(".json") or (
+            best == "application/json" and request.accept_mimetypes["application/json"] > request.accept_mimetypes["text/html"])
+        if wants_json:
             return Response(json.dumps(data, ensure_ascii=False) + "\n", mimetype="application/json")
         return Response(render_template("stats.html", s=data), mimetype="text/html")
-
-    @app.get("/stats.json")
-    def stats_json() -> Response:
-        try:
-            data = _data({"kind": "dataset"})
-        except Unavailable as exc:
-            return _error_page(503, f"the store did not answer ({exc}); try again")
-        return Response(json.dumps(data, ensure_ascii=False) + "\n", mimetype="application/json")
 
     @app.get("/stats/<panel>.<fmt>")
     def stats_picture(panel: str, fmt: str) -> Response:
