@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import rdflib
 import requests
-from rdflib import RDF, Namespace
+from rdflib import RDF, RDFS, Namespace
 from rdflib.collection import Collection
 
 from conftest import Server, run_kg
@@ -29,10 +29,8 @@ MANIFEST = W3C / "sparql11-protocol-manifest.ttl"
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
-HTS = Namespace("http://www.w3.org/2011/http-statusCodes#")
 CNT = Namespace("http://www.w3.org/2011/content#")
 UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
-RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
 TOKEN = "w3c-protocol-tests"
 
 
