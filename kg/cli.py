@@ -320,8 +320,12 @@ def _print_stats(data: dict) -> None:
 @_store_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port (0: any free port).")
-@click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 256), help="HTTP threads of the WSGI server.")
-@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64), help="Query worker processes.")
+@click.option("--processes", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="HTTP server processes (granian); about one per core.")
+@click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 256),
+              help="Application threads of each server process (requests handled at once).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Query worker processes of each server process.")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1), help="Seconds a query may run (streaming included).")
 @click.option("--max-body", default=1024 * 1024, show_default=True, type=click.IntRange(1), help="Largest request body, in bytes.")
 @click.option("--max-rows", default=100_000, show_default=True, type=click.IntRange(1), help="Most triples in a non-streamed (JSON-LD) result.")
@@ -330,7 +334,8 @@ def _print_stats(data: dict) -> None:
               help="Allow SERVICE (federated queries to other endpoints) in queries.")
 @click.option("--update-token", envvar="KG_UPDATE_TOKEN", default=None,
               help="Allow SPARQL Update and Graph Store writes to clients sending 'Authorization: Bearer TOKEN' ($KG_UPDATE_TOKEN).")
-def serve(store: Path | None, host: str, port: int, threads: int, workers: int, timeout: float, max_body: int,
+def serve(store: Path | None, host: str, port: int, processes: int, threads: int, workers: int, timeout: float,
+          max_body: int,
           max_rows: int, cache_entries: int, allow_service: bool, update_token: str | None) -> None:
     """Serve the store over HTTP: the SPARQL 1.1 Protocol endpoint at /sparql,
     the Graph Store Protocol at /rdf-graph-store, /health and /metrics.
@@ -350,7 +355,7 @@ def serve(store: Path | None, host: str, port: int, threads: int, workers: int, 
     settings = Settings(timeout=timeout, max_body=max_body, max_rows=max_rows, workers=workers,
                         update_token=update_token or None, cache_entries=cache_entries, allow_service=allow_service)
     try:
-        run(_store(store), host=host, port=port, threads=threads, settings=settings)
+        run(_store(store), host=host, port=port, threads=threads, processes=processes, settings=settings)
     except (StoreError, OSError) as exc:
         _fail(str(exc))
 

@@ -65,6 +65,31 @@ def generation_token(path: Path) -> str:
         return ""
 
 
+class GenerationWatch:
+    """The generation token of the store at ``path``, read again only when its
+    file changed: one ``stat`` per call instead of a read, cheap enough to ask
+    on every request. Every writer replaces the file (:func:`bump_generation`),
+    so a new token always comes with a new inode."""
+
+    def __init__(self, path: str | Path):
+        self.file = Path(path) / GENERATION_FILE
+        self._seen: tuple[int, int, int] | None = None
+        self._token = ""
+
+    def current(self) -> str:
+        """The token now (``""`` for a store never written by kg)."""
+        try:
+            st = os.stat(self.file)
+        except OSError:
+            self._seen, self._token = None, ""
+            return ""
+        seen = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if seen != self._seen:
+            self._token = generation_token(self.file.parent)
+            self._seen = seen
+        return self._token
+
+
 def read_generation(path: Path) -> int:
     """The store's generation number (0 when never written by kg)."""
     try:

@@ -29,7 +29,7 @@ def test_get_query_json_by_default(server):
     assert r.status_code == 200
     assert r.headers["Content-Type"] == "application/sparql-results+json; charset=utf-8"
     assert count(r) == 11
-    assert r.headers["Server"] == "kg"  # waitress, not the Flask development server
+    assert r.headers["Server"] == "kg"  # set by kg behind granian, not the Flask development server
 
 
 def test_post_form_and_direct(server):
@@ -141,7 +141,8 @@ def test_sparqlwrapper_select_and_construct(server):
 
 def test_health(server):
     r = requests.get(server.url + "/health")
-    assert r.status_code == 200 and r.json() == {"status": "ok", "triples": 785, "generation": 1, "workers": 4}
+    assert r.status_code == 200 and r.json() == {"status": "ok", "triples": 785, "generation": 1, "workers": 4,
+                                                "processes": 2}
 
 
 def test_build_while_serving_is_picked_up(tmp_path, seed_path):

@@ -3,6 +3,7 @@ builds while serving, streaming memory, limits, writes with a token, CORS,
 metrics, caching. All traffic to a `kg serve` on 127.0.0.1."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -108,6 +109,32 @@ def test_updates_need_the_token(limited):
     r = requests.post(limited.sparql, data={"update": "DROP GRAPH <http://example.org/g1>"}, headers=AUTH)
     assert r.status_code == 204
     assert count(requests.get(limited.sparql, params={"query": q})) == 0
+
+
+def test_every_server_process_sees_a_write_at_once(limited):
+    """kg serve runs two server processes, each with its own answer cache: once
+    a write is answered, no request gets an answer cached before it, whichever
+    process takes it (each request opens a new connection)."""
+    q = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <http://example.org/g2> { ?s ?p ?o } } # processes"
+    assert [count(requests.get(limited.sparql, params={"query": q})) for _ in range(20)] == [0] * 20
+    upd = "INSERT DATA { GRAPH <http://example.org/g2> { <http://example.org/s> <http://example.org/p> 2 } }"
+    assert requests.post(limited.sparql, data={"update": upd}, headers=AUTH).status_code == 204
+    assert [count(requests.get(limited.sparql, params={"query": q})) for _ in range(20)] == [1] * 20
+    assert requests.post(limited.sparql, data={"update": "DROP GRAPH <http://example.org/g2>"},
+                         headers=AUTH).status_code == 204
+    assert [count(requests.get(limited.sparql, params={"query": q})) for _ in range(20)] == [0] * 20
+
+
+def test_metrics_add_up_over_server_processes(limited):
+    def answered() -> float:
+        text = requests.get(limited.url + "/metrics").text
+        found = re.search(r'^kg_http_requests_total\{endpoint="sparql",status="200"\} (\S+)$', text, re.M)
+        return float(found.group(1)) if found else 0.0
+
+    before = answered()
+    for i in range(30):  # new connections: both server processes answer some
+        assert requests.get(limited.sparql, params={"query": f"ASK {{}} # {i}"}).status_code == 200
+    assert answered() - before == 30.0
 
 
 def test_graph_store_protocol(limited):
@@ -227,21 +254,27 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def _children(pid: int) -> list[int]:
-    out = []
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid``: server processes and their query workers."""
+    parents: dict[int, int] = {}
     for p in Path("/proc").iterdir():
         if p.name.isdigit():
             try:
-                if int((p / "stat").read_text().split(")")[1].split()[1]) == pid:
-                    out.append(int(p.name))
+                parents[int(p.name)] = int((p / "stat").read_text().split(")")[1].split()[1])
             except (OSError, IndexError, ValueError):
                 pass
-    return out
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        kids = [c for c, parent in parents.items() if parent == current]
+        found += kids
+        todo += kids
+    return found
 
 
 def test_large_results_stream_in_flat_memory(server, capsys):
     """A 1,000,000-row result streams while the server's memory stays flat."""
-    pids = [server.proc.pid, *_children(server.proc.pid)]
+    pids = [server.proc.pid, *_descendants(server.proc.pid)]
     before = {p: _rss_kb(p) for p in pids}
     peak = dict(before)
     query = "SELECT ?p WHERE { ?a ?p ?c . ?d ?e ?f . ?g ?h ?i } LIMIT 1000000"

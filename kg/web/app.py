@@ -34,7 +34,7 @@ from flask import Flask, Response, g, request
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
-from kg.store import generation_token, open_read_only
+from kg.store import GenerationWatch, open_read_only
 from kg.web.cache import GenerationCache
 from kg.web.metrics import Metrics
 from kg.web.negotiate import GRAPH_TYPES
@@ -51,7 +51,8 @@ class Settings:
     ``timeout``: seconds a query may run, streaming included.
     ``max_body``: largest request body accepted, in bytes (413 beyond).
     ``max_rows``: most triples in a non-streamed result (JSON-LD).
-    ``workers``: query worker processes.
+    ``workers``: query worker processes of each server process;
+    ``processes``: server processes (each with its own pool of workers).
     ``update_token``: bearer token that enables writes; None disables them.
     ``cache_entries``/``cache_body``: in-memory answer cache (0 disables).
     ``allow_service``: whether queries may use SERVICE (federation).
@@ -60,7 +61,8 @@ class Settings:
     timeout: float = 30.0
     max_body: int = 1024 * 1024
     max_rows: int = 100_000
-    workers: int = 4
+    workers: int = 2
+    processes: int = 1
     update_token: str | None = None
     cache_entries: int = 512
     cache_body: int = 1024 * 1024
@@ -92,7 +94,9 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
     pool = QueryPool(str(store_path), size=settings.workers, timeout=settings.timeout)
     cache: GenerationCache[tuple[str, bytes]] = GenerationCache(settings.cache_entries)
     metrics = Metrics()
-    app.extensions["kg"] = {"pool": pool, "settings": settings, "metrics": metrics, "store": store_path}
+    watch = GenerationWatch(store_path)  # one stat per request: fresh across server processes
+    app.extensions["kg"] = {"pool": pool, "settings": settings, "metrics": metrics, "store": store_path,
+                            "watch": watch}
 
     @app.before_request
     def _start() -> None:
@@ -101,6 +105,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
     @app.after_request
     def _count(resp: Response) -> Response:
         metrics.observe(request.endpoint or "unknown", resp.status_code, time.perf_counter() - g.get("started", time.perf_counter()))
+        resp.headers["Server"] = "kg"
         return resp
 
     @app.errorhandler(HTTPException)
@@ -117,18 +122,8 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
 
     # -- answering through the pool ---------------------------------------
 
-    token = {"value": generation_token(store_path), "checked": time.monotonic()}
-
-    def current_generation() -> str:
-        # Reading the token file on every request cost a sixth of a point lookup;
-        # a tenth of a second of lag is far inside the 5 s a build may take to show.
-        now = time.monotonic()
-        if now - token["checked"] > 0.1:
-            token["value"], token["checked"] = generation_token(store_path), now
-        return token["value"]
-
     def answer(job: dict, cache_key: str | None = None, head_only: bool = False) -> Response:
-        generation = current_generation()
+        generation = watch.current()
         etag = None
         if cache_key is not None:
             tag = hashlib.sha256(f"{generation}|{cache_key}".encode()).hexdigest()[:24]
@@ -142,7 +137,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
             session = pool.start(job)
         except PoolBusy:
             metrics.timeouts.inc()
-            return _error(503, f"all {settings.workers} query workers stayed busy for {settings.timeout:g} s; "
+            return _error(503, f"all {pool.size} query workers of this server process stayed busy for {settings.timeout:g} s; "
                                "try again later", {"Retry-After": "5"})
         try:
             msg = session.next()
@@ -227,7 +222,8 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
             return _error(503, head.get("message", "store unavailable"))
         stats = json.loads(body)
         return Response(json.dumps({"status": "ok", "triples": stats["triples"],
-                                    "generation": stats["generation"], "workers": settings.workers}) + "\n",
+                                    "generation": stats["generation"], "workers": settings.workers * settings.processes,
+                                    "processes": settings.processes}) + "\n",
                         mimetype="application/json")
 
     @app.get("/metrics")
@@ -277,7 +273,6 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
         try:
             text = apply_using(op.text, op.default_graphs, op.named_graphs)
             run_update(store_path, text, base_iri=request.base_url, wait=settings.timeout)
-            token["checked"] = 0.0  # our own write: the next request must see it
         except ClientError as exc:
             return _error(exc.status, exc.message)
         except WriteError as exc:
@@ -302,7 +297,6 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
         if request.method == "DELETE":
             try:
                 found = delete_graph(store_path, graph, wait=settings.timeout)
-                token["checked"] = 0.0
             except WriteError as exc:
                 return _error(exc.status, exc.message)
             return Response(status=204) if found else _error(404, f"no graph <{graph}> in the store")
@@ -314,7 +308,6 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
             created = write_graph(store_path, graph, request.get_data(), rdf_format,
                                   replace=request.method == "PUT", base_iri=graph or request.base_url,
                                   wait=settings.timeout)
-            token["checked"] = 0.0
         except WriteError as exc:
             return _error(exc.status, exc.message)
         return Response(status=201 if created else 204)

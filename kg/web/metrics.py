@@ -1,7 +1,18 @@
-"""Prometheus metrics of the endpoint (prometheus_client, own registry)."""
+"""Prometheus metrics of the endpoint (prometheus_client).
+
+``kg serve`` runs several server processes; it sets ``PROMETHEUS_MULTIPROC_DIR``
+before they start, so each process writes its counts to files there and
+``/metrics``, whichever process answers it, sums them (prometheus_client's
+multiprocess mode). Without that variable the counts live in this process.
+"""
 from __future__ import annotations
 
+import os
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class Metrics:
@@ -23,5 +34,10 @@ class Metrics:
         self.latency.labels(endpoint=endpoint).observe(seconds)
 
     def render(self) -> bytes:
-        """The Prometheus text exposition format (version 0.0.4)."""
+        """The Prometheus text exposition format (version 0.0.4), summed over
+        all server processes in multiprocess mode."""
+        if os.environ.get(MULTIPROCESS_ENV):
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
+            return generate_latest(registry)
         return generate_latest(self.registry)

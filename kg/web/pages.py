@@ -28,7 +28,6 @@ from werkzeug.http import parse_accept_header
 
 from kg.export import FORMATS
 from kg.namespaces import PREFIXES
-from kg.store import generation_token
 from kg.web.cache import GenerationCache
 from kg.web.negotiate import GRAPH_TYPES
 from kg.web.pagedata import PAGE_TYPE
@@ -68,7 +67,7 @@ def call(job: dict) -> tuple[dict, bytes]:
     """
     kg = current_app.extensions["kg"]
     cache: GenerationCache[tuple[dict, bytes]] = kg["page_cache"]
-    generation = generation_token(kg["store"])
+    generation = kg["watch"].current()
     key = json.dumps(job, sort_keys=True)
     hit = cache.get(key, generation)
     if hit is None:

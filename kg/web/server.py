@@ -1,46 +1,98 @@
-"""Running the endpoint under a production WSGI server (waitress)."""
+"""Running the endpoint under a production HTTP server: granian.
+
+granian (a WSGI server written in Rust) parses HTTP outside Python and runs
+the Flask application in several processes, so the cost of Python per request
+is spread over the machine's cores instead of one interpreter's lock. Each
+server process builds its own application (:func:`app_from_environment`)
+with its own pool of query workers; the answer cache is per process, while
+ETags, the store state and the Prometheus counts (multiprocess mode, see
+:mod:`kg.web.metrics`) are shared.
+"""
 from __future__ import annotations
 
-import signal
+import json
+import multiprocessing
+import os
+import shutil
+import socket
 import sys
+import tempfile
+from dataclasses import asdict
 from pathlib import Path
 
 import click
-from waitress import create_server
 
+from kg.store import open_read_only
 from kg.web.app import Settings, create_app
+from kg.web.metrics import MULTIPROCESS_ENV
+
+#: Environment variable carrying the store path and settings to the server processes.
+CONFIG_ENV = "KG_SERVE_CONFIG"
+
+
+def app_from_environment():
+    """The WSGI application of one server process, built from ``$KG_SERVE_CONFIG``
+    (JSON: ``store`` path and ``settings`` fields); called by granian in each
+    process it starts.
+
+    :raises KeyError: the variable is not set (not started by :func:`run`).
+    """
+    config = json.loads(os.environ[CONFIG_ENV])
+    return create_app(config["store"], Settings(**config["settings"]))
+
+
+def _check_address(host: str, port: int) -> int:
+    """The port to listen on: ``port``, or a free one for 0.
+
+    :raises OSError: the address is in use or not available here.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+            return sock.getsockname()[1]
+    except (OSError, OverflowError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise OSError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
 def run(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, threads: int = 16,
-        settings: Settings | None = None) -> None:
+        processes: int = 2, settings: Settings | None = None) -> None:
     """Serve the store at ``store_path`` on ``host:port`` until interrupted.
 
-    Prints the endpoint URL once listening. SIGTERM and Ctrl-C stop the server
-    and its query workers.
+    ``processes`` server processes each run the application with ``threads``
+    threads and ``settings.workers`` query workers.
+    Prints the endpoint URL once the address is checked. SIGTERM and Ctrl-C
+    stop the server processes and their query workers.
 
     :raises kg.store.StoreError: no store at ``store_path``.
     :raises OSError: the address is in use or not available.
     """
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
     settings = settings or Settings()
-    app = create_app(store_path, settings)
-    pool = app.extensions["kg"]["pool"]
-    try:
-        server = create_server(app, host=host, port=port, threads=threads, ident="kg",
-                               max_request_body_size=max(4 * settings.max_body, 1 << 20),
-                               outbuf_high_watermark=4 << 20,
-                               channel_timeout=max(120, int(settings.timeout) + 30))
-    except (OSError, ValueError) as exc:
-        pool.close()
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise OSError(f"cannot listen on {host}:{port}: {reason}") from None
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    settings.processes = processes
+    open_read_only(store_path)  # a clear error now rather than in every server process
+    port = _check_address(host, port)
+    metrics_dir = tempfile.mkdtemp(prefix="kg-metrics-")
+    os.environ[MULTIPROCESS_ENV] = metrics_dir
+    os.environ[CONFIG_ENV] = json.dumps({"store": str(Path(store_path).resolve()), "settings": asdict(settings)})
+    # Fresh interpreters (not forks): prometheus_client picks its multiprocess
+    # mode at import, and a fork would copy this process's state.
+    multiprocessing.set_start_method("spawn", force=True)
+    server = Granian("kg.web.server:app_from_environment", factory=True, address=host, port=port,
+                     interface=Interfaces.WSGI, workers=processes, blocking_threads=threads,
+                     respawn_failed_workers=True, log_level=LogLevels.error, process_name=None)
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"kg: serving {store_path} at http://{shown}:{server.effective_port}/sparql  "
-               f"({settings.workers} query workers, {settings.timeout:g} s time limit; Ctrl-C to stop)", err=True)
+    click.echo(f"kg: serving {store_path} at http://{shown}:{port}/sparql  ({processes} server processes, "
+               f"{settings.workers} query workers each, {settings.timeout:g} s time limit; Ctrl-C to stop)", err=True)
     try:
-        server.run()
+        server.serve()
     except KeyboardInterrupt:
         pass
     finally:
-        server.close()
-        pool.close()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+    sys.stdout.flush()

@@ -28,7 +28,7 @@ from kg.export import FORMATS as RDF_FORMATS
 from kg.export import serialize, to_jsonld
 from kg.sparql import RESULT_FORMATS, QueryError, execute, query_form
 from kg.sparql_scan import scan
-from kg.store import StoreError, generation_token, open_read_only, read_generation
+from kg.store import GenerationWatch, StoreError, open_read_only, read_generation
 from kg.web import pagedata
 from kg.web.negotiate import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, choose, format_param
 
@@ -90,9 +90,10 @@ class Worker:
         self.generation = "-"
         self.store: ox.Store | None = None
         self.cache: dict[str, object] = {}
+        self.watch = GenerationWatch(store_path)
 
     def current(self) -> ox.Store:
-        gen = generation_token(self.path)
+        gen = self.watch.current()
         if gen != self.generation or self.store is None:
             self.store = None
             self.store = open_read_only(self.path)
