@@ -231,7 +231,7 @@ def lua_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def wrk_script(paths: list[str], etags: list[str | None], bust: bool, count_status: bool) -> str:
+def wrk_script(paths: list[str], etags: list[str | None], bust: bool, count_status: bool, run_id: str = "0") -> str:
     """A wrk Lua script that cycles through ``paths`` (each with its own
     If-None-Match, if any), optionally makes every request's text unique, and
     prints its figures as one JSON line (``BENCH-JSON {...}``) when done."""
@@ -275,8 +275,8 @@ function request()
   local r = reqs[i]
   if not bust then return r.fixed end
   counter = counter + 1
-  -- a trailing comment "# <thread>-<n>": same query, text never seen before
-  return wrk.format("GET", r.path .. "%0A%23%20" .. tid .. "-" .. counter, r.headers)
+  -- a trailing comment "# <run>-<thread>-<n>": same query, text never seen before
+  return wrk.format("GET", r.path .. "%0A%23%20{run_id}-" .. tid .. "-" .. counter, r.headers)
 end
 {response}
 function done(summary, latency, requests)
@@ -316,6 +316,28 @@ class Run:
     raw: dict = field(default_factory=dict)
 
 
+def merge_runs(runs: list[Run]) -> Run:
+    """One server's rounds on one query as one run: requests and durations
+    add up, mean latency and CPU shares are weighted, p99 is the worst round's."""
+    first = runs[0]
+    if len(runs) == 1:
+        return first
+    total = Run(first.server, first.query, sum(r.duration for r in runs))
+    total.requests = sum(r.requests for r in runs)
+    seconds = sum(r.raw.get("duration_us", r.duration * 1e6) / 1e6 for r in runs)
+    total.rps = total.requests / seconds if seconds else 0.0
+    if total.requests:
+        total.lat_mean_ms = sum(r.lat_mean_ms * r.requests for r in runs) / total.requests
+    total.lat_p99_ms = max(r.lat_p99_ms for r in runs)
+    total.errors = sum(r.errors for r in runs)
+    total.s304 = None if first.s304 is None else sum(r.s304 or 0 for r in runs)
+    for attr in ("server_cpu", "wrk_cpu", "other_cpu"):
+        setattr(total, attr, sum(getattr(r, attr) * r.duration for r in runs) / total.duration)
+    total.note = "; ".join(dict.fromkeys(r.note for r in runs if r.note))
+    total.raw = {"rounds": [r.raw for r in runs]}
+    return total
+
+
 def busy_seconds() -> float:
     """CPU seconds the whole machine has spent busy (all cores) since boot."""
     t = psutil.cpu_times()._asdict()
@@ -338,11 +360,12 @@ def wait_quiet(limit: float) -> bool:
 
 
 def run_wrk(server: Server, query: str, paths: list[str], etags: list[str | None], args, duration: float,
-            workdir: Path, bust: bool, count_status: bool) -> Run:
+            workdir: Path, bust: bool, count_status: bool, run_id: str = "0") -> Run:
     """One bounded wrk run against ``server``: ``duration`` seconds, ``args.connections``
-    connections on ``args.threads`` threads, every request GET with Accept: SPARQL JSON."""
+    connections on ``args.threads`` threads, every request GET with Accept: SPARQL JSON.
+    ``run_id`` goes into the cache-busting comments, so no two runs send the same text."""
     script = workdir / f"wrk-{server.name}-{query}.lua"
-    script.write_text(wrk_script(paths, etags, bust, count_status))
+    script.write_text(wrk_script(paths, etags, bust, count_status, run_id))
     base = server.url.split("?")[0]
     waited = server.wait_idle()
     quiet = wait_quiet(args.quiet_wait)
@@ -491,7 +514,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                 epilog="See bench/README.md.")
     p.add_argument("--records", type=int, default=20000, help="works in the generated listing (default: 20000)")
     p.add_argument("--seed", type=int, default=42, help="seed of the generated listing (default: 42)")
-    p.add_argument("--duration", type=float, default=10, help="seconds of load per query and server (default: 10)")
+    p.add_argument("--duration", type=float, default=10, help="seconds of load per round, query and server (default: 10)")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="runs per query for kg and oxigraph, taking turns (default: 3); figures add up")
+    p.add_argument("--slow-duration", type=float, default=20,
+                   help="seconds of load per round for the aggregate and the large result, which take a good part "
+                        "of a second each: a short run counts too few requests to compare (default: 20)")
+    p.add_argument("--queries", default=",".join(QUERY_LABELS),
+                   help=f"comma-separated subset of {','.join(QUERY_LABELS)} to load (default: all)")
     p.add_argument("--rdflib-duration", type=float, default=60,
                    help="seconds per query for rdflib-endpoint, which answers few requests (default: 60)")
     p.add_argument("--quiet-wait", type=float, default=30,
@@ -513,6 +543,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     a = p.parse_args(argv)
     if a.records < 20000:
         print(f"note: --records {a.records} is below the 20,000 works the targets are defined for", file=sys.stderr)
+    a.queries = [q.strip() for q in a.queries.split(",") if q.strip()]
+    unknown = [q for q in a.queries if q not in QUERY_LABELS]
+    if unknown or not a.queries:
+        p.error(f"--queries: choose among {', '.join(QUERY_LABELS)} (got {', '.join(unknown) or 'nothing'})")
+    if a.rounds < 1:
+        p.error("--rounds must be at least 1")
     if a.connections < a.threads:
         p.error("--connections must be >= --threads")
     return a
@@ -639,23 +675,34 @@ def main(argv: list[str] | None = None) -> int:
             raise BenchError(f"kg answered {rows['point']} rows for the point lookup (want > 0) and "
                              f"{rows['large']} for the large result (want {args.records})")
 
-        runs: dict[tuple[str, str], Run] = {}
-        for q in QUERY_LABELS:
-            for s in servers:
-                is_rd = s.name == "rdflib-endpoint"
-                if is_rd and q == "dashboard" and not args.rdflib_dashboard:
-                    continue
-                duration = args.rdflib_duration if is_rd else args.duration
-                base = "/" + s.url.split("/", 3)[3]
-                paths = [query_path(base, text) for text in queries[q]]
-                dashboard = q == "dashboard"
-                tags = etags[s.name] if dashboard else [None] * len(paths)
-                print(f"load: {s.name} / {q} for {duration:g} s ...", flush=True)
-                run = run_wrk(s, q, paths, tags, args, duration, workdir,
-                              bust=args.cache_bust and not dashboard, count_status=dashboard)
-                runs[(s.name, q)] = run
-                print(f"  {fmt_rps(run)} req/s, mean {fmt_ms(run)} ms, {run.errors} errors"
-                      + (f", {run.s304} x 304" if run.s304 is not None else ""), flush=True)
+        # kg and oxigraph take turns, round after round (order swapped every
+        # round), so a drift in the machine's speed hits both alike;
+        # rdflib-endpoint gets one long run after the first round.
+        rounds: dict[tuple[str, str], list[Run]] = {}
+        for q in [q for q in QUERY_LABELS if q in args.queries]:
+            for r in range(args.rounds):
+                pair = [s for s in servers if s.name != "rdflib-endpoint"]
+                order = pair if r % 2 == 0 else pair[::-1]
+                if r == 0:
+                    order += [s for s in servers if s.name == "rdflib-endpoint"]
+                for s in order:
+                    is_rd = s.name == "rdflib-endpoint"
+                    if is_rd and q == "dashboard" and not args.rdflib_dashboard:
+                        continue
+                    duration = args.rdflib_duration if is_rd else \
+                        args.slow_duration if q in ("aggregate", "large") else args.duration
+                    base = "/" + s.url.split("/", 3)[3]
+                    paths = [query_path(base, text) for text in queries[q]]
+                    dashboard = q == "dashboard"
+                    tags = etags[s.name] if dashboard else [None] * len(paths)
+                    rounds_of = 1 if is_rd else args.rounds
+                    print(f"load: {s.name} / {q}, round {r + 1} of {rounds_of}, {duration:g} s ...", flush=True)
+                    run = run_wrk(s, q, paths, tags, args, duration, workdir,
+                                  bust=args.cache_bust and not dashboard, count_status=dashboard, run_id=str(r))
+                    rounds.setdefault((s.name, q), []).append(run)
+                    print(f"  {fmt_rps(run)} req/s, mean {fmt_ms(run)} ms, {run.errors} errors"
+                          + (f", {run.s304} x 304" if run.s304 is not None else ""), flush=True)
+        runs = {key: merge_runs(rs) for key, rs in rounds.items()}
         rss = {s.name: s.rss_mib() for s in servers}
 
         names = [s.name for s in servers]
@@ -669,7 +716,8 @@ def main(argv: list[str] | None = None) -> int:
             f"kg build {info.get('build_s', 0):.0f} s, kg export nt {info.get('export_s', 0):.0f} s; "
             + "; ".join(f"{s.name} ready after {s.ready_after:.0f} s" for s in servers),
             f"- load: wrk, {args.connections} connections, {args.threads} thread(s), GET, Accept: {ACCEPT}; "
-            f"{args.duration:g} s per query for kg and oxigraph"
+            f"kg and oxigraph take turns for {args.rounds} rounds of {args.duration:g} s per query "
+            f"({args.slow_duration:g} s for the aggregate and the large result), figures summed over the rounds"
             + ("" if args.skip_rdflib else f", {args.rdflib_duration:g} s for rdflib-endpoint"),
             "- (a)-(c): " + ("every request's text made unique by a trailing comment, so no answer cache "
                              "can serve it (query evaluation is measured)" if args.cache_bust else

@@ -298,6 +298,23 @@ def test_large_results_stream_in_flat_memory(server, capsys):
     assert max(growth.values()) < 80 and received > 30e6
 
 
+def test_a_client_leaving_mid_stream_stops_the_query_but_keeps_the_worker(server):
+    """A client that drops a streamed answer stops the query; its worker stops
+    at its next chunk and goes back to the pool, warm, instead of being killed."""
+    before = set(_descendants(server.proc.pid))
+    query = "SELECT ?p WHERE { ?a ?p ?c . ?d ?e ?f . ?g ?h ?i } LIMIT 1000000 # leaves early"
+    with requests.get(server.sparql, params={"query": query}, headers={"Accept": "text/tab-separated-values"},
+                      stream=True, timeout=60) as r:
+        assert r.status_code == 200
+        first = next(r.iter_content(chunk_size=1 << 16))
+        assert first.startswith(b"?p\n")
+    time.sleep(2)
+    assert set(_descendants(server.proc.pid)) == before  # no worker killed and replaced
+    assert count(requests.get(server.sparql, params={"query": COUNT_WORKS + " # after"})) == 11
+    text = requests.get(server.url + "/metrics").text
+    assert "kg_queries_timed_out_total 0.0" in text
+
+
 def test_deep_nesting_is_refused_not_crashing(server):
     deep = "ASK { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }"
     r = requests.post(server.sparql, data={"query": deep})

@@ -185,7 +185,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
             # Headers are gone: closing the connection mid-body tells the client.
             raise
         finally:
-            session.close()
+            session.cancel()  # the client left early: stop the job, keep the worker (no-op once ended)
 
     def _whole(media_type: str, body: bytes, etag: str | None, head_only: bool, status: int = 200) -> Response:
         headers = {"Vary": "Accept"}

@@ -34,7 +34,10 @@ class PoolBusy(Exception):
 class _Proc:
     def __init__(self, store_path: str):
         self.conn, child = _CTX.Pipe(duplex=True)
-        self.proc = _CTX.Process(target=worker_main, args=(child, store_path), daemon=True,
+        # Shared memory: the number of the job the worker should stop (see Session.cancel).
+        self.cancel = _CTX.RawValue("q", 0)
+        self.jobs = 0
+        self.proc = _CTX.Process(target=worker_main, args=(child, store_path, self.cancel), daemon=True,
                                  name="kg-query-worker")
         self.proc.start()
         child.close()
@@ -64,6 +67,7 @@ class Session:
 
     def __init__(self, pool: QueryPool, proc: _Proc, deadline: float):
         self.pool, self.proc, self.deadline = pool, proc, deadline
+        self.job_id = proc.jobs
         self.ended = False
         self._pending: list[Message] = []
 
@@ -97,6 +101,29 @@ class Session:
         if msg.kind in "EX":
             self.ended = True
         return msg
+
+    def cancel(self, grace: float = 5.0) -> None:
+        """Stop the job before its end (its client went away) and keep the worker,
+        with its warm caches, if it stops within ``grace`` seconds; else kill it.
+
+        The worker checks the shared job number each time it writes a chunk and
+        then answers ``X``; what it sent meanwhile is read and dropped.
+        """
+        if self.proc is None or self.ended:
+            self.close()
+            return
+        self.proc.cancel.value = self.job_id
+        self._pending = []
+        deadline = min(self.deadline, time.monotonic() + grace)
+        try:
+            while not self.ended:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self.proc.conn.poll(remaining):
+                    break
+                self.ended = self.proc.conn.recv_bytes()[:1] in (b"E", b"X", b"W")
+        except (EOFError, OSError):
+            self.ended = False
+        self.close()
 
     def close(self) -> None:
         """Return the worker (job finished) or kill and replace it (job cut short)."""
@@ -157,8 +184,9 @@ class QueryPool:
             if p.proc.is_alive():
                 break
             self._replace(p)
+        p.jobs += 1
         try:
-            p.conn.send_bytes(json.dumps(job).encode("utf-8"))
+            p.conn.send_bytes(json.dumps({**job, "id": p.jobs}).encode("utf-8"))
         except OSError:
             self._replace(p)
             raise PoolBusy() from None

@@ -32,7 +32,21 @@ from kg.store import GenerationWatch, StoreError, open_read_only, read_generatio
 from kg.web import pagedata
 from kg.web.negotiate import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, choose, format_param
 
-CHUNK = 64 * 1024
+CHUNK = 1024 * 1024
+
+
+class _Cancelled(Exception):
+    """The server asked to stop the job (its client went away)."""
+
+
+# The job being answered and the shared number of the job to stop
+# (:meth:`kg.web.pool.Session.cancel`), set by worker_main and Worker.run.
+_CANCEL: dict = {"shared": None, "job": 0}
+
+
+def _cancelled() -> bool:
+    shared = _CANCEL["shared"]
+    return shared is not None and shared.value == _CANCEL["job"]
 
 
 class _JobError(Exception):
@@ -58,6 +72,8 @@ class _ChunkWriter:
         self.buf = bytearray()
 
     def write(self, data: bytes) -> int:
+        if _cancelled():
+            raise _Cancelled()
         self.buf += data
         if len(self.buf) >= CHUNK:
             self.flush()
@@ -109,6 +125,7 @@ class Worker:
 
     def run(self, job: dict, conn: Connection) -> None:
         kind = job["kind"]
+        _CANCEL["job"] = job.get("id", 0)
         try:
             if kind == "query":
                 self._query(job, conn)
@@ -123,12 +140,22 @@ class Worker:
                 pagedata.run(self, job, conn)
             else:
                 raise _JobError(400, f"unknown job {kind!r}")
-        except (_JobError, pagedata.PageError) as exc:
-            conn.send_bytes(b"X" + json.dumps({"status": exc.status, "message": exc.message}).encode())
-        except (StoreError, OSError, RuntimeError) as exc:
+        except Exception as exc:
+            if _cancelled():  # whatever the serializer made of our _Cancelled
+                conn.send_bytes(b"X" + json.dumps({"status": 499, "message": "cancelled"}).encode())
+                return
+            self._fail(exc, conn)
+
+    def _fail(self, exc: Exception, conn: Connection) -> None:
+        if isinstance(exc, (_JobError, pagedata.PageError)):
+            error = {"status": exc.status, "message": exc.message}
+        elif isinstance(exc, (StoreError, OSError, RuntimeError)):
             # RocksDB errors while a writer compacts under us: reopen next time.
             self.store = None
-            conn.send_bytes(b"X" + json.dumps({"status": 503, "message": f"store unavailable: {exc}"}).encode())
+            error = {"status": 503, "message": f"store unavailable: {exc}"}
+        else:
+            raise exc
+        conn.send_bytes(b"X" + json.dumps(error).encode())
 
     def stats(self) -> dict:
         """Triple count of the whole store (cached per generation)."""
@@ -237,9 +264,14 @@ def _evaluation_error(exc: Exception, query: str) -> tuple[int, str]:
     return 400, f"the query cannot be evaluated: {exc}"
 
 
-def worker_main(conn: Connection, store_path: str) -> None:
-    """Entry point of a worker process: answer jobs from ``conn`` until EOF."""
+def worker_main(conn: Connection, store_path: str, cancel=None) -> None:
+    """Entry point of a worker process: answer jobs from ``conn`` until EOF.
+
+    ``cancel`` (a shared ``multiprocessing`` integer) holds the number of a
+    job to stop early; the worker looks at it each time it writes output.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    _CANCEL["shared"] = cancel
     worker = Worker(store_path)
     try:
         worker.current()
