@@ -87,7 +87,7 @@ def run(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, threa
                      interface=Interfaces.WSGI, workers=processes, blocking_threads=threads,
                      respawn_failed_workers=True, log_level=LogLevels.error, process_name=None)
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"kg: serving {store_path} at http://{shown}:{port}/sparql  ({processes} server processes, "
+    click.echo(f"kg: serving {store_path} at http://{shown}:{port}/sparql  ({processes} server process{'es' if processes != 1 else ''}, "
                f"{settings.workers} query workers each, {settings.timeout:g} s time limit; Ctrl-C to stop)", err=True)
     try:
         server.serve()
