@@ -90,12 +90,17 @@ class GenerationWatch:
         return self._token
 
 
-def read_generation(path: Path) -> int:
-    """The store's generation number (0 when never written by kg)."""
+def generation_number(token: str) -> int:
+    """The generation number in a state token (0 for ``""`` or a malformed one)."""
     try:
-        return int(generation_token(path).split()[0])
+        return int(token.split()[0])
     except (IndexError, ValueError):
         return 0
+
+
+def read_generation(path: Path) -> int:
+    """The store's generation number (0 when never written by kg)."""
+    return generation_number(generation_token(path))
 
 
 def bump_generation(path: Path) -> int:
@@ -185,14 +190,14 @@ def replace_graph(store: ox.Store, path: str | Path, graph: str, quads: Iterable
     """
     g = ox.NamedNode(graph)
     try:
-        new = set(quads)
-        body = ox.serialize((q.triple for q in new), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        new = {q.triple for q in quads}
+        body = ox.serialize(new, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
         store.update(f"DROP SILENT GRAPH {g} ;\n{_meta_delete(meta_graph, graph)} ;\n"
                      f"INSERT DATA {{ GRAPH {g} {{ {body} }} GRAPH <{meta_graph}> {{ {_meta_text(describe(len(new)))} }} }}")
     except (OSError, SyntaxError, ValueError) as exc:
         raise StoreError(f"{path}: write failed, store unchanged: {exc}") from None
     bump_generation(Path(path))
-    return _count(store, g)
+    return len(new)  # the graph was dropped first: it holds exactly these
 
 
 def load_graph_file(store: ox.Store, path: str | Path, graph: str, nquads: list[Path], meta_graph: str,

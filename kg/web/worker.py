@@ -28,7 +28,7 @@ from kg.export import FORMATS as RDF_FORMATS
 from kg.export import serialize, to_jsonld
 from kg.sparql import RESULT_FORMATS, QueryError, execute, query_form
 from kg.sparql_scan import scan
-from kg.store import GenerationWatch, StoreError, open_read_only, read_generation
+from kg.store import GenerationWatch, StoreError, generation_number, open_read_only
 from kg.web import pagedata
 from kg.web.negotiate import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, choose, format_param
 
@@ -161,7 +161,7 @@ class Worker:
         """Triple count of the whole store (cached per generation)."""
         store = self.current()
         if "stats" not in self.cache:
-            self.cache["stats"] = {"generation": read_generation(self.path), "triples": len(store)}
+            self.cache["stats"] = {"generation": generation_number(self.generation), "triples": len(store)}
         return self.cache["stats"]  # type: ignore[return-value]
 
     def _negotiate(self, job: dict, form: str) -> tuple[str, str]:
