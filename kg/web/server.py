@@ -17,7 +17,7 @@ import shutil
 import socket
 import sys
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import click
@@ -73,8 +73,7 @@ def run(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, threa
     from granian.constants import Interfaces
     from granian.log import LogLevels
 
-    settings = settings or Settings()
-    settings.processes = processes
+    settings = replace(settings or Settings(), processes=processes)
     open_read_only(store_path)  # a clear error now rather than in every server process
     port = _check_address(host, port)
     metrics_dir = tempfile.mkdtemp(prefix="kg-metrics-")
