@@ -324,8 +324,8 @@ def _print_stats(data: dict) -> None:
               help="HTTP server processes (granian); about one per core.")
 @click.option("--threads", default=16, show_default=True, type=click.IntRange(1, 256),
               help="Application threads of each server process (requests handled at once).")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="Query worker processes of each server process.")
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Queries each server process runs at once (threads of its query worker process).")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1), help="Seconds a query may run (streaming included).")
 @click.option("--max-body", default=1024 * 1024, show_default=True, type=click.IntRange(1), help="Largest request body, in bytes.")
 @click.option("--max-rows", default=100_000, show_default=True, type=click.IntRange(1), help="Most triples in a non-streamed (JSON-LD) result.")
@@ -341,7 +341,7 @@ def serve(store: Path | None, host: str, port: int, processes: int, threads: int
     the Graph Store Protocol at /rdf-graph-store, /health and /metrics.
 
     The store is opened read-only, so `kg build` can run meanwhile; the endpoint
-    serves the new data after each build. Queries run in worker processes and
+    serves the new data after each build. Queries run in a worker process (on threads) and
     are stopped at the time limit. Writes are off unless an update token is set.
 
     \b

@@ -141,7 +141,7 @@ def test_sparqlwrapper_select_and_construct(server):
 
 def test_health(server):
     r = requests.get(server.url + "/health")
-    assert r.status_code == 200 and r.json() == {"status": "ok", "triples": 785, "generation": 1, "workers": 4,
+    assert r.status_code == 200 and r.json() == {"status": "ok", "triples": 785, "generation": 1, "workers": 8,
                                                 "processes": 2}
 
 

@@ -14,7 +14,7 @@ Routes:
 * the pages of :mod:`kg.web.pages`: query page, work and person pages (every
   IRI under the base IRI), index and statistics pages.
 
-Queries run in killable worker processes (:mod:`kg.web.pool`) under a time
+Queries run on the threads of a killable worker process (:mod:`kg.web.pool`) under a time
 limit. Answers of up to ``cache_body`` bytes are cached in memory and carry an
 ETag keyed to the store generation, so a repeated query is answered without
 running it (304 for ``If-None-Match``). Client mistakes get a 4xx with a
@@ -51,8 +51,9 @@ class Settings:
     ``timeout``: seconds a query may run, streaming included.
     ``max_body``: largest request body accepted, in bytes (413 beyond).
     ``max_rows``: most triples in a non-streamed result (JSON-LD).
-    ``workers``: query worker processes of each server process;
-    ``processes``: server processes (each with its own pool of workers).
+    ``workers``: queries each server process runs at once (threads of its
+    query worker process);
+    ``processes``: server processes (each with its own query worker process).
     ``update_token``: bearer token that enables writes; None disables them.
     ``cache_entries``/``cache_body``: in-memory answer cache (0 disables).
     ``allow_service``: whether queries may use SERVICE (federation).
@@ -61,7 +62,7 @@ class Settings:
     timeout: float = 30.0
     max_body: int = 1024 * 1024
     max_rows: int = 100_000
-    workers: int = 2
+    workers: int = 4
     processes: int = 1
     update_token: str | None = None
     cache_entries: int = 512

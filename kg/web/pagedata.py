@@ -21,6 +21,7 @@ import io
 import json
 import os
 import re
+import threading
 from collections.abc import Iterable
 from urllib.parse import quote
 
@@ -83,6 +84,9 @@ def _send_json(conn, data: dict, **head) -> None:
     _send(conn, PAGE_TYPE, json.dumps(data, ensure_ascii=False).encode("utf-8"), **head)
 
 
+_PLOT_LOCK = threading.Lock()
+
+
 def run(worker, job: dict, conn) -> None:
     """Answer one page job on ``worker`` (a :class:`kg.web.worker.Worker`).
 
@@ -109,7 +113,8 @@ def run(worker, job: dict, conn) -> None:
 
             buf = io.BytesIO()
             try:
-                render(dataset(worker, store), buf, fmt, panels or PANELS)
+                with _PLOT_LOCK:  # matplotlib's settings (rc_context) are global to the process
+                    render(dataset(worker, store), buf, fmt, panels or PANELS)
             except ValueError as exc:
                 raise PageError(404, str(exc)) from None
             worker.cache[key] = (IMAGE_TYPES[fmt], buf.getvalue())

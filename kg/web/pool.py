@@ -1,9 +1,13 @@
-"""A pool of query worker processes, with a time limit that really stops queries.
+"""A pool of query workers, with a time limit that really stops queries.
 
-Each job goes to an idle worker (:mod:`kg.web.worker`). The caller reads the
-worker's messages with a deadline; a job that passes it is stopped by killing
-its worker, which is replaced at once. Other jobs, on other workers, are not
-affected.
+The workers are threads of one child process (:mod:`kg.web.worker`): the
+store is opened once there and its block cache is shared by the queries
+running at once (pyoxigraph releases the GIL while it evaluates). Each
+thread talks to this process over its own socket pair, a *slot*; a job takes
+an idle slot. A job that passes its deadline is stopped by killing the
+child, which is replaced at once. Jobs of that child that had not yet
+answered anything are run again on the new child; one already streaming its
+answer is cut short (its client sees the connection close).
 """
 from __future__ import annotations
 
@@ -31,20 +35,37 @@ class PoolBusy(Exception):
     """No worker became free before the deadline."""
 
 
-class _Proc:
-    def __init__(self, store_path: str):
-        self.conn, child = _CTX.Pipe(duplex=True)
-        # Shared memory: the number of the job the worker should stop (see Session.cancel).
-        self.cancel = _CTX.RawValue("q", 0)
+class _Slot:
+    """One query thread of a worker process: its socket and its stop flag."""
+
+    def __init__(self, proc: _Proc, conn, cancel):
+        self.proc, self.conn, self.cancel = proc, conn, cancel
         self.jobs = 0
-        self.proc = _CTX.Process(target=worker_main, args=(child, store_path, self.cancel), daemon=True,
-                                 name="kg-query-worker")
+
+
+class _Proc:
+    """A worker process with ``threads`` query threads, one slot each."""
+
+    def __init__(self, store_path: str, threads: int):
+        pipes = [_CTX.Pipe(duplex=True) for _ in range(threads)]
+        # Shared memory: per slot, the number of the job to stop (see Session.cancel).
+        cancels = [_CTX.RawValue("q", 0) for _ in range(threads)]
+        self.killed = False
+        self.slots = [_Slot(self, ours, cancel) for (ours, _), cancel in zip(pipes, cancels)]
+        self.proc = _CTX.Process(target=worker_main, args=([child for _, child in pipes], store_path, cancels),
+                                 daemon=True, name="kg-query-worker")
         self.proc.start()
-        child.close()
+        for _, child in pipes:
+            child.close()
+
+    def alive(self) -> bool:
+        return not self.killed and self.proc.is_alive()
 
     def kill(self) -> None:
+        # The slots' sockets stay open: threads may be waiting on them, and
+        # they now read EOF. Each is closed by whoever holds it (Session.close).
+        self.killed = True
         self.proc.kill()
-        self.conn.close()
         self.proc.join(timeout=5)
 
 
@@ -61,14 +82,15 @@ class Message:
 
 
 class Session:
-    """One job on one worker. Read messages with :meth:`next`; finish with
-    :meth:`close` (the worker goes back to the pool, or is killed if the job
-    did not end cleanly)."""
+    """One job on one worker slot. Read messages with :meth:`next`; finish
+    with :meth:`close` (the slot goes back to the pool, or its process is
+    killed if the job did not end cleanly)."""
 
-    def __init__(self, pool: QueryPool, proc: _Proc, deadline: float):
-        self.pool, self.proc, self.deadline = pool, proc, deadline
-        self.job_id = proc.jobs
+    def __init__(self, pool: QueryPool, slot: _Slot, job: dict, deadline: float):
+        self.pool, self.slot, self.job, self.deadline = pool, slot, job, deadline
+        self.job_id = slot.jobs
         self.ended = False
+        self.answered = False  # a message was handed out: the job can no longer be run again
         self._pending: list[Message] = []
 
     def next(self) -> Message:
@@ -81,18 +103,23 @@ class Session:
             msg = self._pending.pop(0)
             self.ended = msg.kind == "E"
             return msg
-        remaining = self.deadline - time.monotonic()
-        try:
-            ready = remaining > 0 and self.proc.conn.poll(remaining)
-            if not ready:
-                raise QueryTimeout()
-            data = self.proc.conn.recv_bytes()
-        except (EOFError, OSError):
-            self.close()
-            raise WorkerDied() from None
-        except QueryTimeout:
-            self.close()
-            raise
+        while True:
+            remaining = self.deadline - time.monotonic()
+            try:
+                ready = remaining > 0 and self.slot.conn.poll(remaining)
+                if not ready:
+                    raise QueryTimeout()
+                data = self.slot.conn.recv_bytes()
+                break
+            except (EOFError, OSError):
+                if not self.answered and self.slot.proc.killed and self._restart():
+                    continue  # its process was killed for another job: run this one again
+                self.close()
+                raise WorkerDied() from None
+            except QueryTimeout:
+                self.close()
+                raise
+        self.answered = True
         msg = Message(chr(data[0]), data[1:])
         if msg.kind == "W":  # a whole answer in one message: head, then body, then end
             head, _, body = msg.payload.partition(b"\n")
@@ -102,42 +129,55 @@ class Session:
             self.ended = True
         return msg
 
+    def _restart(self) -> bool:
+        self.slot.conn.close()
+        try:
+            self.slot = self.pool._acquire(self.deadline)
+            self.job_id = self.pool._send(self.slot, self.job)
+        except PoolBusy:
+            self.slot = None  # type: ignore[assignment]
+            return False
+        return True
+
     def cancel(self, grace: float = 5.0) -> None:
-        """Stop the job before its end (its client went away) and keep the worker,
-        with its warm caches, if it stops within ``grace`` seconds; else kill it.
+        """Stop the job before its end (its client went away) and keep the
+        worker, with its warm caches, if it stops within ``grace`` seconds;
+        else kill it.
 
         The worker checks the shared job number each time it writes a chunk and
         then answers ``X``; what it sent meanwhile is read and dropped.
         """
-        if self.proc is None or self.ended:
+        if self.slot is None or self.ended:
             self.close()
             return
-        self.proc.cancel.value = self.job_id
+        self.slot.cancel.value = self.job_id
         self._pending = []
         deadline = min(self.deadline, time.monotonic() + grace)
         try:
             while not self.ended:
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or not self.proc.conn.poll(remaining):
+                if remaining <= 0 or not self.slot.conn.poll(remaining):
                     break
-                self.ended = self.proc.conn.recv_bytes()[:1] in (b"E", b"X", b"W")
+                self.ended = self.slot.conn.recv_bytes()[:1] in (b"E", b"X", b"W")
         except (EOFError, OSError):
             self.ended = False
         self.close()
 
     def close(self) -> None:
-        """Return the worker (job finished) or kill and replace it (job cut short)."""
-        if self.proc is None:
+        """Return the slot (job finished) or kill and replace its process (job cut short)."""
+        if self.slot is None:
             return
-        proc, self.proc = self.proc, None  # type: ignore[assignment]
-        if self.ended and proc.proc.is_alive():
-            self.pool._release(proc)
+        slot, self.slot = self.slot, None  # type: ignore[assignment]
+        if self.ended and slot.proc.alive():
+            self.pool._release(slot)
         else:
-            self.pool._replace(proc)
+            self.pool._replace(slot.proc)
+            slot.conn.close()
 
 
 class QueryPool:
-    """``size`` worker processes over the store at ``store_path``.
+    """``size`` query workers over the store at ``store_path``: threads of
+    one worker process.
 
     :param timeout: default time limit of a job, in seconds (waiting for a
         free worker included).
@@ -147,28 +187,51 @@ class QueryPool:
         self.store_path = str(store_path)
         self.timeout = timeout
         self.size = size
-        self._idle: queue.Queue[_Proc] = queue.Queue()
+        self._idle: queue.Queue[_Slot] = queue.Queue()
         self._lock = threading.Lock()
-        self._all: set[_Proc] = set()
+        self._procs: set[_Proc] = set()
         self.killed = 0
-        for _ in range(size):
-            self._spawn()
+        self._spawn()
 
     def _spawn(self) -> None:
-        p = _Proc(self.store_path)
+        p = _Proc(self.store_path, self.size)
         with self._lock:
-            self._all.add(p)
-        self._idle.put(p)
+            self._procs.add(p)
+        for s in p.slots:
+            self._idle.put(s)
 
-    def _release(self, p: _Proc) -> None:
-        self._idle.put(p)
+    def _release(self, slot: _Slot) -> None:
+        self._idle.put(slot)
 
-    def _replace(self, p: _Proc) -> None:
+    def _replace(self, proc: _Proc) -> None:
         with self._lock:
-            self._all.discard(p)
+            if proc not in self._procs:
+                return  # already replaced
+            self._procs.discard(proc)
             self.killed += 1
-        p.kill()
+        proc.kill()
         self._spawn()
+
+    def _acquire(self, deadline: float) -> _Slot:
+        while True:
+            try:
+                slot = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise PoolBusy() from None
+            if slot.proc.alive():
+                return slot
+            self._replace(slot.proc)  # died on its own (a crash), unless already replaced
+            slot.conn.close()  # the successor's slots are queued
+
+    def _send(self, slot: _Slot, job: dict) -> int:
+        slot.jobs += 1
+        try:
+            slot.conn.send_bytes(json.dumps({**job, "id": slot.jobs}).encode("utf-8"))
+        except OSError:
+            self._replace(slot.proc)
+            slot.conn.close()
+            raise PoolBusy() from None
+        return slot.jobs
 
     def start(self, job: dict, timeout: float | None = None) -> Session:
         """Send ``job`` to a free worker.
@@ -176,21 +239,9 @@ class QueryPool:
         :raises PoolBusy: no worker became free within the time limit.
         """
         deadline = time.monotonic() + (timeout or self.timeout)
-        while True:
-            try:
-                p = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise PoolBusy() from None
-            if p.proc.is_alive():
-                break
-            self._replace(p)
-        p.jobs += 1
-        try:
-            p.conn.send_bytes(json.dumps({**job, "id": p.jobs}).encode("utf-8"))
-        except OSError:
-            self._replace(p)
-            raise PoolBusy() from None
-        return Session(self, p, deadline)
+        slot = self._acquire(deadline)
+        self._send(slot, job)
+        return Session(self, slot, job, deadline)
 
     def run(self, job: dict, timeout: float | None = None) -> tuple[dict, bytes]:
         """Run ``job`` to the end and return (head or error, body).
@@ -216,9 +267,11 @@ class QueryPool:
             session.close()
 
     def close(self) -> None:
-        """Stop every worker."""
+        """Stop the worker process."""
         with self._lock:
-            procs = list(self._all)
-            self._all.clear()
+            procs = list(self._procs)
+            self._procs.clear()
         for p in procs:
             p.kill()
+            for slot in p.slots:
+                slot.conn.close()

@@ -4,7 +4,7 @@ granian (a WSGI server written in Rust) parses HTTP outside Python and runs
 the Flask application in several processes, so the cost of Python per request
 is spread over the machine's cores instead of one interpreter's lock. Each
 server process builds its own application (:func:`app_from_environment`)
-with its own pool of query workers; the answer cache is per process, while
+with its own query worker process; the answer cache is per process, while
 ETags, the store state and the Prometheus counts (multiprocess mode, see
 :mod:`kg.web.metrics`) are shared.
 """
@@ -62,7 +62,8 @@ def run(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, threa
     """Serve the store at ``store_path`` on ``host:port`` until interrupted.
 
     ``processes`` server processes each run the application with ``threads``
-    threads and ``settings.workers`` query workers.
+    threads and one query worker process running up to ``settings.workers``
+    queries at once.
     Prints the endpoint URL once the address is checked. SIGTERM and Ctrl-C
     stop the server processes and their query workers.
 
@@ -87,7 +88,7 @@ def run(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, threa
                      respawn_failed_workers=True, log_level=LogLevels.error, process_name=None)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"kg: serving {store_path} at http://{shown}:{port}/sparql  ({processes} server process{'es' if processes != 1 else ''}, "
-               f"{settings.workers} query workers each, {settings.timeout:g} s time limit; Ctrl-C to stop)", err=True)
+               f"{settings.workers} queries at once each, {settings.timeout:g} s time limit; Ctrl-C to stop)", err=True)
     try:
         server.serve()
     except KeyboardInterrupt:

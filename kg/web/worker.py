@@ -1,8 +1,11 @@
 """The query worker: a child process that owns a read-only store and answers jobs.
 
 pyoxigraph cannot cancel a query, so queries run here, in a process the
-endpoint can kill when the time limit passes. A job is a dict sent over a
-``multiprocessing`` pipe; the answer is a stream of byte messages:
+endpoint can kill when the time limit passes. The process answers several
+jobs at once, one per thread, each thread on its own ``multiprocessing``
+pipe; the threads share the store, so queries running together share its
+block cache (pyoxigraph releases the GIL while it evaluates). A job is a
+dict sent over the pipe; the answer is a stream of byte messages:
 
 * ``H`` + JSON ``{"status", "media_type"}``: the response head;
 * ``D`` + bytes: a chunk of the body (at most :data:`CHUNK` bytes);
@@ -19,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 from collections.abc import Iterable
 from multiprocessing.connection import Connection
 
@@ -39,14 +43,14 @@ class _Cancelled(Exception):
     """The server asked to stop the job (its client went away)."""
 
 
-# The job being answered and the shared number of the job to stop
-# (:meth:`kg.web.pool.Session.cancel`), set by worker_main and Worker.run.
-_CANCEL: dict = {"shared": None, "job": 0}
+# Per thread: the job being answered and the shared number of the job to stop
+# (:meth:`kg.web.pool.Session.cancel`), set by _serve and Worker.run.
+_CANCEL = threading.local()
 
 
 def _cancelled() -> bool:
-    shared = _CANCEL["shared"]
-    return shared is not None and shared.value == _CANCEL["job"]
+    shared = getattr(_CANCEL, "shared", None)
+    return shared is not None and shared.value == _CANCEL.job
 
 
 class _JobError(Exception):
@@ -99,7 +103,8 @@ class _ChunkWriter:
 
 
 class Worker:
-    """State of one worker process: the store, reopened after each build."""
+    """State of one worker process, shared by its threads: the store,
+    reopened after each build, and what is cached for its generation."""
 
     def __init__(self, store_path: str):
         self.path = store_path
@@ -107,15 +112,17 @@ class Worker:
         self.store: ox.Store | None = None
         self.cache: dict[str, object] = {}
         self.watch = GenerationWatch(store_path)
+        self._lock = threading.Lock()  # one thread reopens; the others wait and use its store
 
     def current(self) -> ox.Store:
-        gen = self.watch.current()
-        if gen != self.generation or self.store is None:
-            self.store = None
-            self.store = open_read_only(self.path)
-            self.generation = gen
-            self.cache.clear()
-        return self.store
+        with self._lock:
+            gen = self.watch.current()
+            if gen != self.generation or self.store is None:
+                self.store = None
+                self.store = open_read_only(self.path)
+                self.generation = gen
+                self.cache.clear()
+            return self.store
 
     def reopen(self) -> ox.Store:
         self.store = None
@@ -125,7 +132,7 @@ class Worker:
 
     def run(self, job: dict, conn: Connection) -> None:
         kind = job["kind"]
-        _CANCEL["job"] = job.get("id", 0)
+        _CANCEL.job = job.get("id", 0)
         try:
             if kind == "query":
                 self._query(job, conn)
@@ -264,19 +271,29 @@ def _evaluation_error(exc: Exception, query: str) -> tuple[int, str]:
     return 400, f"the query cannot be evaluated: {exc}"
 
 
-def worker_main(conn: Connection, store_path: str, cancel=None) -> None:
-    """Entry point of a worker process: answer jobs from ``conn`` until EOF.
+def worker_main(conns: list[Connection], store_path: str, cancels: list | None = None) -> None:
+    """Entry point of a worker process: one thread per pipe of ``conns``
+    answers the jobs sent on it, until the parent goes away.
 
-    ``cancel`` (a shared ``multiprocessing`` integer) holds the number of a
-    job to stop early; the worker looks at it each time it writes output.
+    ``cancels[i]`` (a shared ``multiprocessing`` integer) holds the number of
+    a job on ``conns[i]`` to stop early; the thread looks at it each time it
+    writes output.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
-    _CANCEL["shared"] = cancel
     worker = Worker(store_path)
     try:
         worker.current()
     except StoreError:
         pass  # reported per job
+    cancels = cancels or [None] * len(conns)
+    for conn, cancel in list(zip(conns, cancels))[1:]:
+        threading.Thread(target=_serve, args=(worker, conn, cancel), daemon=True).start()
+    _serve(worker, conns[0], cancels[0])
+
+
+def _serve(worker: Worker, conn: Connection, cancel) -> None:
+    """Answer jobs from ``conn``; end the process when the parent is gone."""
+    _CANCEL.shared = cancel
     while True:
         try:
             job = json.loads(conn.recv_bytes())

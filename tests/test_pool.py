@@ -1,0 +1,102 @@
+"""The query pool (kg.web.pool) on a real store: its workers are threads of one
+process, a time limit kills that process, and the jobs it was still running
+are run again or reported, as they can be. No HTTP here: the pool itself."""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from kg.web.pool import QueryPool, QueryTimeout, WorkerDied
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # 785^3 rows to count
+# About 0.5 µs a row here: a few seconds of work, with a one-row answer at the end.
+BOUNDED = "SELECT (COUNT(*) AS ?n) WHERE { SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } LIMIT 8000000 }"
+ROWS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"  # 785^2 rows, streamed in 1 MiB chunks
+
+
+def _job(query: str) -> dict:
+    return {"kind": "query", "query": query, "accept": "application/sparql-results+json"}
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if int((p / "stat").read_text().split(")")[1].split()[1]) == pid:
+                    kids.append(int(p.name))
+            except (OSError, IndexError, ValueError):
+                pass
+    return kids
+
+
+def _threads(pid: int) -> int:
+    return len(list(Path(f"/proc/{pid}/task").iterdir()))
+
+
+@pytest.fixture()
+def pool(seed_store):
+    p = QueryPool(str(seed_store), size=3, timeout=30)
+    yield p
+    p.close()
+
+
+def test_workers_are_threads_of_one_process(pool):
+    assert len(pool._procs) == 1
+    proc = next(iter(pool._procs))
+    assert proc.proc.pid in _children(os.getpid())
+    assert pool.run(_job("ASK {}"))[0]["status"] == 200  # the process is up
+    deadline = time.monotonic() + 10
+    while _threads(proc.proc.pid) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _threads(proc.proc.pid) >= 3  # one query thread per slot (plus RocksDB's own)
+    # three jobs at once, each on its own slot of that process
+    sessions = [pool.start(_job(SLOW)) for _ in range(3)]
+    assert {s.slot.proc for s in sessions} == {proc} and len({id(s.slot) for s in sessions}) == 3
+    for s in sessions:
+        s.cancel(grace=0.1)  # a count sends nothing before its end: the process is killed and replaced
+    assert pool.killed == 1 and len(pool._procs) == 1 and next(iter(pool._procs)) is not proc
+
+
+def test_timeout_reruns_a_job_that_had_not_answered(pool):
+    """A's time limit kills the process while B is still counting: B runs again
+    on the new process and gets its full answer."""
+    out: dict = {}
+
+    def run_b():
+        t0 = time.monotonic()
+        head, body = pool.run(_job(BOUNDED), timeout=60)
+        out.update(head=head, body=body, seconds=time.monotonic() - t0)
+
+    a = pool.start(_job(SLOW), timeout=1.0)
+    first = a.slot.proc
+    b = threading.Thread(target=run_b)
+    b.start()
+    with pytest.raises(QueryTimeout):
+        a.next()
+    b.join(timeout=60)
+    assert pool.killed == 1 and first not in pool._procs
+    assert out["head"]["status"] == 200
+    assert json.loads(out["body"])["results"]["bindings"][0]["n"]["value"] == "8000000"
+
+
+def test_timeout_cuts_a_job_already_streaming(pool):
+    """C had sent part of its answer when A's time limit killed the process:
+    C cannot be run again (its client has bytes already), so it ends with WorkerDied."""
+    c = pool.start(_job(ROWS))
+    assert c.next().kind == "H"
+    assert c.next().kind == "D"
+    a = pool.start(_job(SLOW), timeout=1.0)
+    with pytest.raises(QueryTimeout):
+        a.next()
+    with pytest.raises(WorkerDied):
+        while c.next().kind != "E":
+            pass
+    assert pool.killed == 1
+    head, body = pool.run(_job("ASK { ?s ?p ?o }"))  # the new process answers
+    assert head["status"] == 200 and json.loads(body)["boolean"] is True
