@@ -135,14 +135,21 @@ def open_read_only(path: str | Path) -> ox.Store:
 
 
 def open_for_writing(path: str | Path, wait: float = 30.0) -> ox.Store:
-    """Open (or create) the store read-write, waiting up to ``wait`` seconds for
-    another writer to finish.
+    """Open (or create, with missing parent directories) the store read-write,
+    waiting up to ``wait`` seconds for another writer to finish.
 
-    :raises StoreError: still locked after ``wait`` seconds, or not a store.
+    :raises StoreError: still locked after ``wait`` seconds, not a store, or
+        the directory cannot be created.
     """
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise StoreError(f"{path}: exists and is not a store directory")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        why = f"{blocking} is a file, not a directory" if blocking else (exc.strerror or str(exc))
+        raise StoreError(f"{path}: cannot create the store's directory: {why}") from None
     if path.is_dir() and any(path.iterdir()) and not (path / "CURRENT").exists():
         raise StoreError(f"{path}: is a directory with other files, not a kg store; give another --store")
     deadline = time.monotonic() + wait

@@ -118,6 +118,22 @@ def test_base_iri_is_configurable(tmp_path, seed_path):
                                "FILTER(STRSTARTS(STR(?w), 'http://data.example.edu/kg/work/')) }") == "11"
 
 
+def test_store_directory_and_its_parents_are_created(tmp_path, seed_path):
+    store = tmp_path / "a" / "b" / "store"
+    r = run_kg("build", str(seed_path), "--store", str(store))
+    assert r.returncode == 0, r.stderr
+    assert one(store, "SELECT (COUNT(DISTINCT ?w) AS ?n) WHERE { ?w a schema:ScholarlyArticle }") == "11"
+
+
+def test_store_under_a_file_is_a_clear_error(tmp_path, seed_path):
+    (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
+    store = tmp_path / "notes.txt" / "sub" / "store"
+    r = run_kg("build", str(seed_path), "--store", str(store))
+    assert r.returncode == 1
+    assert r.stderr.strip() == (f"kg: error: {store}: cannot create the store's directory: "
+                                f"{tmp_path / 'notes.txt'} is a file, not a directory")
+
+
 def test_changed_source_replaces_its_graph_only(fresh_store, seed_path, tmp_path):
     other = tmp_path / "other.txt"
     other.write_text("Publications\n\nA paper from another source\nAda Lovelace\n", encoding="utf-8")
