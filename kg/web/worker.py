@@ -23,6 +23,7 @@ import json
 import os
 import signal
 import threading
+import traceback
 from collections.abc import Iterable
 from multiprocessing.connection import Connection
 
@@ -303,3 +304,10 @@ def _serve(worker: Worker, conn: Connection, cancel) -> None:
             worker.run(job, conn)
         except (BrokenPipeError, EOFError):
             os._exit(0)
+        except BaseException as exc:  # noqa: BLE001  a bug (or an engine panic) in one job: the other threads go on
+            traceback.print_exc()
+            try:
+                conn.send_bytes(b"X" + json.dumps({"status": 500, "message": f"internal error in the query worker: "
+                                                                            f"{type(exc).__name__}: {exc}"}).encode())
+            except OSError:
+                os._exit(0)
