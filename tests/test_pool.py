@@ -1,6 +1,7 @@
 """The query pool (kg.web.pool) on a real store: its workers are threads of one
-process, a time limit kills that process, and the jobs it was still running
-are run again or reported, as they can be. No HTTP here: the pool itself."""
+process (private, or shared through a QueryService), a time limit kills that
+process, and the jobs it was still running are run again or reported, as they
+can be. No HTTP here: the pool itself."""
 from __future__ import annotations
 
 import json
@@ -100,3 +101,46 @@ def test_timeout_cuts_a_job_already_streaming(pool):
     assert pool.killed == 1
     head, body = pool.run(_job("ASK { ?s ?p ?o }"))  # the new process answers
     assert head["status"] == 200 and json.loads(body)["boolean"] is True
+
+
+@pytest.fixture()
+def service(seed_store, tmp_path):
+    from kg.web.pool import QueryService
+
+    svc = QueryService(str(seed_store), str(tmp_path / "queries.sock"))
+    svc.start()
+    yield svc
+    svc.stop()
+
+
+def test_shared_service_serves_two_pools_and_survives_a_timeout(service):
+    """Two pools (as two server processes) share one worker process: A's time
+    limit kills it, B's job that had not answered runs again on the process
+    `QueryService` starts in its place."""
+    a = QueryPool("unused", size=2, timeout=30, address=service.address)
+    b = QueryPool("unused", size=2, timeout=30, address=service.address)
+    try:
+        head, body = a.run(_job("ASK { ?s ?p ?o }"))
+        assert head["status"] == 200 and json.loads(body)["boolean"] is True
+        first_pid = service._proc.pid
+        out: dict = {}
+
+        def run_b():
+            out["answer"] = b.run(_job(BOUNDED), timeout=60)
+
+        slow = a.start(_job(SLOW), timeout=1.0)
+        t = threading.Thread(target=run_b)
+        t.start()
+        with pytest.raises(QueryTimeout):
+            slow.next()
+        t.join(timeout=60)
+        head, body = out["answer"]
+        assert head["status"] == 200
+        assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "8000000"
+        assert service._proc.pid != first_pid  # killed and started again
+        assert a.killed == 1 and b.killed == 1
+        head, body = a.run(_job("ASK { ?s ?p ?o }"))  # A's slots reconnect to the new process
+        assert head["status"] == 200
+    finally:
+        a.close()
+        b.close()

@@ -54,6 +54,9 @@ class Settings:
     ``workers``: queries each server process runs at once (threads of its
     query worker process);
     ``processes``: server processes (each with its own query worker process).
+    ``query_address``: Unix socket of the query worker process shared by the
+    server processes (:class:`kg.web.pool.QueryService`); None: each
+    application starts a private one.
     ``update_token``: bearer token that enables writes; None disables them.
     ``cache_entries``/``cache_body``: in-memory answer cache (0 disables).
     ``allow_service``: whether queries may use SERVICE (federation).
@@ -64,6 +67,7 @@ class Settings:
     max_rows: int = 100_000
     workers: int = 4
     processes: int = 1
+    query_address: str | None = None
     update_token: str | None = None
     cache_entries: int = 512
     cache_body: int = 1024 * 1024
@@ -92,7 +96,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None) -> Flas
     CORS(app, resources={r"/(sparql|rdf-graph-store).*": {"origins": "*"}}, send_wildcard=True,
          expose_headers=["ETag", "Content-Type", "Content-Length"],
          allow_headers=["Content-Type", "Accept", "Authorization", "If-None-Match"])
-    pool = QueryPool(str(store_path), size=settings.workers, timeout=settings.timeout)
+    pool = QueryPool(str(store_path), size=settings.workers, timeout=settings.timeout, address=settings.query_address)
     cache: GenerationCache[tuple[str, bytes]] = GenerationCache(settings.cache_entries)
     metrics = Metrics()
     watch = GenerationWatch(store_path)  # one stat per request: fresh across server processes

@@ -1,24 +1,34 @@
 """A pool of query workers, with a time limit that really stops queries.
 
-The workers are threads of one child process (:mod:`kg.web.worker`): the
-store is opened once there and its block cache is shared by the queries
-running at once (pyoxigraph releases the GIL while it evaluates). Each
-thread talks to this process over its own socket pair, a *slot*; a job takes
-an idle slot. A job that passes its deadline is stopped by killing the
-child, which is replaced at once. Jobs of that child that had not yet
-answered anything are run again on the new child; one already streaming its
-answer is cut short (its client sees the connection close).
+The workers are threads of a child process (:mod:`kg.web.worker`): the store
+is opened once there, and its block cache is shared by the queries running at
+once (pyoxigraph releases the GIL while it evaluates). Each thread talks to
+this process over a connection of its own, a *slot*; a job takes an idle slot.
+
+That process is either private to this pool (:class:`QueryPool` without an
+address: it is started here, with one pipe per slot) or shared by all the
+server processes of ``kg serve`` (:class:`QueryService`, reached over a Unix
+socket; ``kg serve`` restarts it whenever it ends).
+
+A job that passes its deadline is stopped by killing the worker process. Its
+other jobs that had not yet answered anything are run again, once, on its
+successor; one already streaming its answer is cut short (its client sees the
+connection close).
 """
 from __future__ import annotations
 
 import json
 import multiprocessing as mp
+import os
 import queue
+import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 
-from kg.web.worker import worker_main
+from kg.web.worker import service_main, worker_main
 
 _CTX = mp.get_context("spawn")  # no fork of a threaded server holding RocksDB handles
 
@@ -36,37 +46,89 @@ class PoolBusy(Exception):
 
 
 class _Slot:
-    """One query thread of a worker process: its socket and its stop flag."""
+    """One query thread of a worker process: the connection to it."""
 
-    def __init__(self, proc: _Proc, conn, cancel):
-        self.proc, self.conn, self.cancel = proc, conn, cancel
+    def __init__(self, proc: _Proc | _Remote, conn: Connection | None):
+        self.proc, self.conn = proc, conn
         self.jobs = 0
 
 
 class _Proc:
-    """A worker process with ``threads`` query threads, one slot each."""
+    """A private worker process with ``threads`` query threads, one pipe each."""
 
     def __init__(self, store_path: str, threads: int):
         pipes = [_CTX.Pipe(duplex=True) for _ in range(threads)]
-        # Shared memory: per slot, the number of the job to stop (see Session.cancel).
-        cancels = [_CTX.RawValue("q", 0) for _ in range(threads)]
         self.killed = False
-        self.slots = [_Slot(self, ours, cancel) for (ours, _), cancel in zip(pipes, cancels)]
-        self.proc = _CTX.Process(target=worker_main, args=([child for _, child in pipes], store_path, cancels),
+        self.slots = [_Slot(self, ours) for ours, _ in pipes]
+        self.proc = _CTX.Process(target=worker_main, args=([child for _, child in pipes], store_path),
                                  daemon=True, name="kg-query-worker")
         self.proc.start()
         for _, child in pipes:
             child.close()
 
+    def connect(self, slot: _Slot, deadline: float) -> None:
+        pass  # pipes are connected from the start
+
     def alive(self) -> bool:
         return not self.killed and self.proc.is_alive()
 
     def kill(self) -> None:
-        # The slots' sockets stay open: threads may be waiting on them, and
-        # they now read EOF. Each is closed by whoever holds it (Session.close).
+        # The slots' pipes stay open: threads may be waiting on them, and they
+        # now read EOF. Each is closed by whoever holds it (Session.close).
         self.killed = True
         self.proc.kill()
         self.proc.join(timeout=5)
+
+
+class _Remote:
+    """One run of the shared worker process, as this server process sees it:
+    ``threads`` slots, each connected to the socket at ``address`` on first use."""
+
+    def __init__(self, address: str, threads: int, dead: set[int]):
+        self.address = address
+        self.dead = dead  # pids of runs known to have ended: a connection to one is not kept
+        self.pid: int | None = None
+        self.killed = False
+        self.slots = [_Slot(self, None) for _ in range(threads)]
+
+    def connect(self, slot: _Slot, deadline: float) -> None:
+        """Connect ``slot``, waiting (until ``deadline``) for the process to listen.
+
+        :raises PoolBusy: not listening in time, or a new run answered (this one ended).
+        """
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(self.address)
+                conn = Connection(sock.detach())
+                pid = int(conn.recv_bytes()[1:])
+                if pid not in self.dead:
+                    break
+                conn.close()  # the run that just ended, still dying
+            except (OSError, EOFError, ValueError):
+                sock.close()
+                if time.monotonic() >= deadline:
+                    raise PoolBusy() from None
+                time.sleep(0.05)  # being restarted
+        if self.pid is None:
+            self.pid = pid
+        if pid != self.pid:  # this run ended and its successor answered
+            conn.close()
+            self.killed = True
+            raise PoolBusy()
+        slot.conn = conn
+
+    def alive(self) -> bool:
+        return not self.killed
+
+    def kill(self) -> None:
+        self.killed = True
+        if self.pid is not None:
+            self.dead.add(self.pid)
+            try:
+                os.kill(self.pid, signal.SIGKILL)  # kg serve starts its successor
+            except ProcessLookupError:
+                pass
 
 
 @dataclass
@@ -91,6 +153,7 @@ class Session:
         self.job_id = slot.jobs
         self.ended = False
         self.answered = False  # a message was handed out: the job can no longer be run again
+        self.retried = False
         self._pending: list[Message] = []
 
     def next(self) -> Message:
@@ -112,8 +175,8 @@ class Session:
                 data = self.slot.conn.recv_bytes()
                 break
             except (EOFError, OSError):
-                if not self.answered and self.slot.proc.killed and self._restart():
-                    continue  # its process was killed for another job: run this one again
+                if not self.answered and not self.retried and self._restart():
+                    continue  # its process ended (killed for another job): run this one again
                 self.close()
                 raise WorkerDied() from None
             except QueryTimeout:
@@ -130,10 +193,12 @@ class Session:
         return msg
 
     def _restart(self) -> bool:
+        self.retried = True
+        self.pool._replace(self.slot.proc)
         self.slot.conn.close()
         try:
-            self.slot = self.pool._acquire(self.deadline)
-            self.job_id = self.pool._send(self.slot, self.job)
+            self.slot = self.pool._submit(self.job, self.deadline)
+            self.job_id = self.slot.jobs
         except PoolBusy:
             self.slot = None  # type: ignore[assignment]
             return False
@@ -144,16 +209,16 @@ class Session:
         worker, with its warm caches, if it stops within ``grace`` seconds;
         else kill it.
 
-        The worker checks the shared job number each time it writes a chunk and
-        then answers ``X``; what it sent meanwhile is read and dropped.
+        The worker looks for a ``C<job number>`` message each time it writes a
+        chunk and then answers ``X``; what it sent meanwhile is read and dropped.
         """
         if self.slot is None or self.ended:
             self.close()
             return
-        self.slot.cancel.value = self.job_id
         self._pending = []
         deadline = min(self.deadline, time.monotonic() + grace)
         try:
+            self.slot.conn.send_bytes(b"C%d" % self.job_id)
             while not self.ended:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not self.slot.conn.poll(remaining):
@@ -176,25 +241,28 @@ class Session:
 
 
 class QueryPool:
-    """``size`` query workers over the store at ``store_path``: threads of
-    one worker process.
+    """``size`` query workers over the store at ``store_path``: threads of one
+    worker process, private to this pool or, with ``address``, the shared
+    process of a :class:`QueryService` listening there.
 
     :param timeout: default time limit of a job, in seconds (waiting for a
         free worker included).
     """
 
-    def __init__(self, store_path: str, size: int = 4, timeout: float = 30.0):
+    def __init__(self, store_path: str, size: int = 4, timeout: float = 30.0, address: str | None = None):
         self.store_path = str(store_path)
         self.timeout = timeout
         self.size = size
+        self.address = address
         self._idle: queue.Queue[_Slot] = queue.Queue()
         self._lock = threading.Lock()
-        self._procs: set[_Proc] = set()
+        self._procs: set[_Proc | _Remote] = set()
         self.killed = 0
+        self._dead: set[int] = set()
         self._spawn()
 
     def _spawn(self) -> None:
-        p = _Proc(self.store_path, self.size)
+        p = _Remote(self.address, self.size, self._dead) if self.address else _Proc(self.store_path, self.size)
         with self._lock:
             self._procs.add(p)
         for s in p.slots:
@@ -203,7 +271,7 @@ class QueryPool:
     def _release(self, slot: _Slot) -> None:
         self._idle.put(slot)
 
-    def _replace(self, proc: _Proc) -> None:
+    def _replace(self, proc: _Proc | _Remote) -> None:
         with self._lock:
             if proc not in self._procs:
                 return  # already replaced
@@ -219,19 +287,34 @@ class QueryPool:
             except queue.Empty:
                 raise PoolBusy() from None
             if slot.proc.alive():
+                if slot.conn is None:
+                    try:
+                        slot.proc.connect(slot, deadline)
+                    except PoolBusy:
+                        if slot.proc.killed:  # a successor is running: use its slots
+                            self._replace(slot.proc)
+                            continue
+                        self._idle.put(slot)
+                        raise
                 return slot
             self._replace(slot.proc)  # died on its own (a crash), unless already replaced
-            slot.conn.close()  # the successor's slots are queued
+            if slot.conn is not None:
+                slot.conn.close()  # the successor's slots are queued
 
-    def _send(self, slot: _Slot, job: dict) -> int:
-        slot.jobs += 1
-        try:
-            slot.conn.send_bytes(json.dumps({**job, "id": slot.jobs}).encode("utf-8"))
-        except OSError:
-            self._replace(slot.proc)
-            slot.conn.close()
-            raise PoolBusy() from None
-        return slot.jobs
+    def _submit(self, job: dict, deadline: float) -> _Slot:
+        """Send ``job`` to an idle slot (one whose process has ended is replaced).
+
+        :raises PoolBusy: no slot became free before ``deadline``.
+        """
+        while True:
+            slot = self._acquire(deadline)
+            slot.jobs += 1
+            try:
+                slot.conn.send_bytes(json.dumps({**job, "id": slot.jobs}).encode("utf-8"))
+                return slot
+            except OSError:
+                self._replace(slot.proc)
+                slot.conn.close()
 
     def start(self, job: dict, timeout: float | None = None) -> Session:
         """Send ``job`` to a free worker.
@@ -239,9 +322,7 @@ class QueryPool:
         :raises PoolBusy: no worker became free within the time limit.
         """
         deadline = time.monotonic() + (timeout or self.timeout)
-        slot = self._acquire(deadline)
-        self._send(slot, job)
-        return Session(self, slot, job, deadline)
+        return Session(self, self._submit(job, deadline), job, deadline)
 
     def run(self, job: dict, timeout: float | None = None) -> tuple[dict, bytes]:
         """Run ``job`` to the end and return (head or error, body).
@@ -267,11 +348,46 @@ class QueryPool:
             session.close()
 
     def close(self) -> None:
-        """Stop the worker process."""
+        """Stop the private worker process (a shared one is left to its service)."""
         with self._lock:
             procs = list(self._procs)
             self._procs.clear()
         for p in procs:
-            p.kill()
+            if isinstance(p, _Proc):
+                p.kill()
             for slot in p.slots:
-                slot.conn.close()
+                if slot.conn is not None:
+                    slot.conn.close()
+
+
+class QueryService:
+    """The query worker process shared by the server processes of ``kg serve``:
+    started by :meth:`start`, listening on the Unix socket ``address``, and
+    started again whenever it ends (a time limit kills it) until :meth:`stop`.
+    """
+
+    def __init__(self, store_path: str, address: str):
+        self.store_path, self.address = str(store_path), address
+        self._proc: mp.process.BaseProcess | None = None
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._supervise, daemon=True, name="kg-query-service")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _supervise(self) -> None:
+        while not self._stopping.is_set():
+            started = time.monotonic()
+            self._proc = _CTX.Process(target=service_main, args=(self.address, self.store_path),
+                                      daemon=True, name="kg-query-worker")
+            self._proc.start()
+            self._proc.join()
+            if time.monotonic() - started < 1:
+                self._stopping.wait(1)  # failing at start: do not spin
+
+    def stop(self) -> None:
+        """Stop the worker process and do not start it again."""
+        self._stopping.set()
+        if self._proc is not None:
+            self._proc.kill()
+        self._thread.join(timeout=5)

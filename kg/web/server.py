@@ -4,7 +4,7 @@ granian (a WSGI server written in Rust) parses HTTP outside Python and runs
 the Flask application in several processes, so the cost of Python per request
 is spread over the machine's cores instead of one interpreter's lock. Each
 server process builds its own application (:func:`app_from_environment`)
-with its own query worker process; the answer cache is per process, while
+with its own connections to the shared query worker process; the answer cache is per process, while
 ETags, the store state and the Prometheus counts (multiprocess mode, see
 :mod:`kg.web.metrics`) are shared.
 """
@@ -25,6 +25,7 @@ import click
 from kg.store import open_read_only
 from kg.web.app import Settings, create_app
 from kg.web.metrics import MULTIPROCESS_ENV
+from kg.web.pool import QueryService
 
 #: Environment variable carrying the store path and settings to the server processes.
 CONFIG_ENV = "KG_SERVE_CONFIG"
@@ -62,8 +63,9 @@ def run(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, threa
     """Serve the store at ``store_path`` on ``host:port`` until interrupted.
 
     ``processes`` server processes each run the application with ``threads``
-    threads and one query worker process running up to ``settings.workers``
-    queries at once.
+    threads and up to ``settings.workers`` queries at once, all on the threads
+    of one query worker process that they share (so one store and one block
+    cache), restarted whenever a time limit kills it.
     Prints the endpoint URL once the address is checked. SIGTERM and Ctrl-C
     stop the server processes and their query workers.
 
@@ -74,25 +76,30 @@ def run(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, threa
     from granian.constants import Interfaces
     from granian.log import LogLevels
 
-    settings = replace(settings or Settings(), processes=processes)
     open_read_only(store_path)  # a clear error now rather than in every server process
     port = _check_address(host, port)
-    metrics_dir = tempfile.mkdtemp(prefix="kg-metrics-")
+    run_dir = tempfile.mkdtemp(prefix="kg-serve-")  # private (0700): metrics files and the query socket
+    metrics_dir = os.path.join(run_dir, "metrics")
+    os.mkdir(metrics_dir)
     os.environ[MULTIPROCESS_ENV] = metrics_dir
+    settings = replace(settings or Settings(), processes=processes, query_address=os.path.join(run_dir, "queries.sock"))
     os.environ[CONFIG_ENV] = json.dumps({"store": str(Path(store_path).resolve()), "settings": asdict(settings)})
     # Fresh interpreters (not forks): prometheus_client picks its multiprocess
     # mode at import, and a fork would copy this process's state.
     multiprocessing.set_start_method("spawn", force=True)
+    service = QueryService(str(Path(store_path).resolve()), settings.query_address)
+    service.start()
     server = Granian("kg.web.server:app_from_environment", factory=True, address=host, port=port,
                      interface=Interfaces.WSGI, workers=processes, blocking_threads=threads,
                      respawn_failed_workers=True, log_level=LogLevels.error, process_name=None)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"kg: serving {store_path} at http://{shown}:{port}/sparql  ({processes} server process{'es' if processes != 1 else ''}, "
-               f"{settings.workers} queries at once each, {settings.timeout:g} s time limit; Ctrl-C to stop)", err=True)
+               f"{settings.workers} queries at once each in a shared query process, {settings.timeout:g} s time limit; Ctrl-C to stop)", err=True)
     try:
         server.serve()
     except KeyboardInterrupt:
         pass
     finally:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+        service.stop()
+        shutil.rmtree(run_dir, ignore_errors=True)
     sys.stdout.flush()

@@ -19,9 +19,11 @@ dataset statistics and their pictures).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import socket
 import threading
 import traceback
 from collections.abc import Iterable
@@ -44,14 +46,21 @@ class _Cancelled(Exception):
     """The server asked to stop the job (its client went away)."""
 
 
-# Per thread: the job being answered and the shared number of the job to stop
-# (:meth:`kg.web.pool.Session.cancel`), set by _serve and Worker.run.
+# Per thread: its pipe, the job being answered, and whether the server asked
+# to stop it (a ``C<job number>`` message on the pipe, see
+# :meth:`kg.web.pool.Session.cancel`); set by _serve and Worker.run.
 _CANCEL = threading.local()
 
 
 def _cancelled() -> bool:
-    shared = getattr(_CANCEL, "shared", None)
-    return shared is not None and shared.value == _CANCEL.job
+    if getattr(_CANCEL, "stop", False):
+        return True
+    conn = getattr(_CANCEL, "conn", None)
+    while conn is not None and conn.poll(0):  # one poll per chunk written: cheap
+        msg = conn.recv_bytes()
+        if msg[:1] == b"C" and int(msg[1:]) == _CANCEL.job:
+            _CANCEL.stop = True
+    return getattr(_CANCEL, "stop", False)
 
 
 class _JobError(Exception):
@@ -134,6 +143,7 @@ class Worker:
     def run(self, job: dict, conn: Connection) -> None:
         kind = job["kind"]
         _CANCEL.job = job.get("id", 0)
+        _CANCEL.stop = False
         try:
             if kind == "query":
                 self._query(job, conn)
@@ -272,42 +282,71 @@ def _evaluation_error(exc: Exception, query: str) -> tuple[int, str]:
     return 400, f"the query cannot be evaluated: {exc}"
 
 
-def worker_main(conns: list[Connection], store_path: str, cancels: list | None = None) -> None:
-    """Entry point of a worker process: one thread per pipe of ``conns``
-    answers the jobs sent on it, until the parent goes away.
-
-    ``cancels[i]`` (a shared ``multiprocessing`` integer) holds the number of
-    a job on ``conns[i]`` to stop early; the thread looks at it each time it
-    writes output.
+def worker_main(conns: list[Connection], store_path: str) -> None:
+    """Entry point of a worker process private to one server process: one
+    thread per pipe of ``conns`` answers the jobs sent on it; the process ends
+    when the parent goes away.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    worker = _start(store_path)
+    for conn in conns[1:]:
+        threading.Thread(target=_serve, args=(worker, conn, True), daemon=True).start()
+    _serve(worker, conns[0], True)
+
+
+def service_main(address: str, store_path: str) -> None:
+    """Entry point of the query worker process shared by the server processes
+    of ``kg serve``: it listens on the Unix socket ``address`` and answers the
+    jobs of each connection on a thread of its own, until killed.
+
+    Each connection first receives ``P<pid>``, so that a server process can
+    kill this process when one of its jobs passes the time limit.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    worker = _start(store_path)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(address)  # left by a predecessor that was killed
+    listener.bind(address)
+    listener.listen(64)
+    while True:
+        sock, _ = listener.accept()
+        conn = Connection(sock.detach())
+        conn.send_bytes(b"P%d" % os.getpid())
+        threading.Thread(target=_serve, args=(worker, conn, False), daemon=True).start()
+
+
+def _start(store_path: str) -> Worker:
     worker = Worker(store_path)
     try:
         worker.current()
     except StoreError:
         pass  # reported per job
-    cancels = cancels or [None] * len(conns)
-    for conn, cancel in list(zip(conns, cancels))[1:]:
-        threading.Thread(target=_serve, args=(worker, conn, cancel), daemon=True).start()
-    _serve(worker, conns[0], cancels[0])
+    return worker
 
 
-def _serve(worker: Worker, conn: Connection, cancel) -> None:
-    """Answer jobs from ``conn``; end the process when the parent is gone."""
-    _CANCEL.shared = cancel
+def _serve(worker: Worker, conn: Connection, private: bool) -> None:
+    """Answer jobs from ``conn`` until it closes; then end the process if it
+    is ``private`` to one server process (its parent is gone)."""
+    _CANCEL.conn = conn
     while True:
         try:
-            job = json.loads(conn.recv_bytes())
+            msg = conn.recv_bytes()
         except (EOFError, OSError):
-            os._exit(0)
+            break
+        if msg[:1] == b"C":
+            continue  # a stop for a job that has ended already
         try:
-            worker.run(job, conn)
-        except (BrokenPipeError, EOFError):
-            os._exit(0)
+            worker.run(json.loads(msg), conn)
+        except (BrokenPipeError, EOFError, ConnectionResetError):
+            break
         except BaseException as exc:  # noqa: BLE001  a bug (or an engine panic) in one job: the other threads go on
             traceback.print_exc()
             try:
                 conn.send_bytes(b"X" + json.dumps({"status": 500, "message": f"internal error in the query worker: "
                                                                             f"{type(exc).__name__}: {exc}"}).encode())
             except OSError:
-                os._exit(0)
+                break
+    conn.close()
+    if private:
+        os._exit(0)
