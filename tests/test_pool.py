@@ -36,6 +36,14 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
+def _exited(pid: int) -> bool:
+    """Gone, or a zombie waiting for its new parent (init) to reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
 def _threads(pid: int) -> int:
     return len(list(Path(f"/proc/{pid}/task").iterdir()))
 
@@ -144,3 +152,30 @@ def test_shared_service_serves_two_pools_and_survives_a_timeout(service):
     finally:
         a.close()
         b.close()
+
+
+def test_shared_worker_ends_when_kg_serve_is_killed(seed_store, tmp_path):
+    """`kg serve` killed outright (SIGKILL: no chance to stop its children) still
+    leaves no query worker process behind: it notices its parent is gone."""
+    import signal
+    import subprocess
+    import sys
+
+    code = ("import sys, time\nfrom kg.web.pool import QueryService\n"
+            "s = QueryService(sys.argv[1], sys.argv[2]); s.start()\n"
+            "while s._proc is None or s._proc.pid is None: time.sleep(0.05)\n"
+            "print(s._proc.pid, flush=True); time.sleep(120)\n")
+    parent = subprocess.Popen([sys.executable, "-c", code, str(seed_store), str(tmp_path / "q.sock")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(parent.stdout.readline())
+        assert not _exited(worker)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while not _exited(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _exited(worker)
+    finally:
+        if parent.poll() is None:
+            parent.kill()

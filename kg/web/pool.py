@@ -378,7 +378,7 @@ class QueryService:
     def _supervise(self) -> None:
         while not self._stopping.is_set():
             started = time.monotonic()
-            self._proc = _CTX.Process(target=service_main, args=(self.address, self.store_path),
+            self._proc = _CTX.Process(target=service_main, args=(self.address, self.store_path, os.getpid()),
                                       daemon=True, name="kg-query-worker")
             self._proc.start()
             self._proc.join()

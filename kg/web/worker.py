@@ -25,6 +25,7 @@ import os
 import signal
 import socket
 import threading
+import time
 import traceback
 from collections.abc import Iterable
 from multiprocessing.connection import Connection
@@ -294,15 +295,18 @@ def worker_main(conns: list[Connection], store_path: str) -> None:
     _serve(worker, conns[0], True)
 
 
-def service_main(address: str, store_path: str) -> None:
+def service_main(address: str, store_path: str, parent: int) -> None:
     """Entry point of the query worker process shared by the server processes
     of ``kg serve``: it listens on the Unix socket ``address`` and answers the
     jobs of each connection on a thread of its own, until killed.
 
     Each connection first receives ``P<pid>``, so that a server process can
-    kill this process when one of its jobs passes the time limit.
+    kill this process when one of its jobs passes the time limit. The process
+    ends by itself when ``parent`` (the pid of ``kg serve``) is no longer its
+    parent.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     worker = _start(store_path)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     with contextlib.suppress(FileNotFoundError):
@@ -314,6 +318,14 @@ def service_main(address: str, store_path: str) -> None:
         conn = Connection(sock.detach())
         conn.send_bytes(b"P%d" % os.getpid())
         threading.Thread(target=_serve, args=(worker, conn, False), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this process once ``kg serve`` is gone, even if it was killed
+    without a chance to stop us (it then has a new parent)."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
 
 
 def _start(store_path: str) -> Worker:
