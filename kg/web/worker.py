@@ -2,15 +2,22 @@
 
 pyoxigraph cannot cancel a query, so queries run here, in a process the
 endpoint can kill when the time limit passes. The process answers several
-jobs at once, one per thread, each thread on its own ``multiprocessing``
-pipe; the threads share the store, so queries running together share its
-block cache (pyoxigraph releases the GIL while it evaluates). A job is a
-dict sent over the pipe; the answer is a stream of byte messages:
+jobs at once, one per thread, each thread on its own connection: a
+``multiprocessing`` pipe (:func:`worker_main`, private to one server process)
+or a Unix socket connection (:func:`service_main`, shared by the server
+processes of ``kg serve``). The threads share the store, so queries running
+together share its block cache (pyoxigraph releases the GIL while it
+evaluates). A job is a dict sent over the connection; the answer is a stream
+of byte messages:
 
 * ``H`` + JSON ``{"status", "media_type"}``: the response head;
 * ``D`` + bytes: a chunk of the body (at most :data:`CHUNK` bytes);
 * ``E``: the end of the body;
-* ``X`` + JSON ``{"status", "message"}``: a client error (4xx) or 503.
+* ``X`` + JSON ``{"status", "message"}``: a client error (4xx), 503, or 500
+  for a fault in the worker.
+
+While a job runs, the server may send ``C`` + its job number: stop it (its
+client went away); the worker then answers ``X`` with status 499.
 
 Job kinds: ``query`` (a SPARQL query), ``graph`` (one graph's content, for the
 Graph Store protocol), ``service`` (the service description), ``stats``, and
@@ -316,7 +323,11 @@ def service_main(address: str, store_path: str, parent: int) -> None:
     while True:
         sock, _ = listener.accept()
         conn = Connection(sock.detach())
-        conn.send_bytes(b"P%d" % os.getpid())
+        try:
+            conn.send_bytes(b"P%d" % os.getpid())
+        except OSError:  # the server process went away meanwhile
+            conn.close()
+            continue
         threading.Thread(target=_serve, args=(worker, conn, False), daemon=True).start()
 
 
