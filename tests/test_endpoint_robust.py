@@ -395,3 +395,46 @@ def test_if_none_match_gives_304_for_an_unchanged_store(server):
     assert again.status_code == 304 and again.headers["ETag"] == first.headers["ETag"]
     other = requests.get(server.sparql, params=params, headers={"If-None-Match": '"kg0-nope"'})
     assert other.status_code == 200 and other.json() == {"head": {}, "boolean": True}
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_serve_stops_cleanly(seed_store, how):
+    """Ctrl-C in a terminal (SIGINT to the whole process group) and SIGTERM to
+    `kg serve` both stop every process it started, after it has served queries."""
+    import os
+    import signal
+    import subprocess
+
+    from conftest import KG, free_port
+
+    port = free_port()
+    proc = subprocess.Popen([*KG, "serve", "--store", str(seed_store), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.2)
+        for _ in range(4):  # fresh connections, so both server processes answer
+            assert count(requests.get(f"http://127.0.0.1:{port}/sparql", params={"query": COUNT_WORKS},
+                                      headers={"Connection": "close"}, timeout=10)) == 11
+        group = _descendants(proc.pid)
+        assert len(group) >= 3  # server processes and the query worker
+        if how == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
+        deadline = time.monotonic() + 10
+        while [p for p in group if Path(f"/proc/{p}").exists()] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [p for p in group if Path(f"/proc/{p}").exists()] == []
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

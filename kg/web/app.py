@@ -83,14 +83,19 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return Response(message.rstrip() + "\n", status=status, mimetype="text/plain", headers=headers or {})
 
 
-def create_app(store_path: str | Path, settings: Settings | None = None) -> Flask:
+def create_app(store_path: str | Path, settings: Settings | None = None, check_store: bool = True) -> Flask:
     """Build the WSGI application serving the store at ``store_path``.
 
-    :raises kg.store.StoreError: there is no store at ``store_path``.
+    ``check_store=False`` skips opening the store first (``kg serve`` checks it
+    once; a server process restarted while a build replaces the store must
+    still start, and answers 503 until the store is back).
+
+    :raises kg.store.StoreError: there is no store at ``store_path`` (when checked).
     """
     settings = settings or Settings()
     store_path = Path(store_path)
-    open_read_only(store_path)  # fail now, with a clear message, if there is no store
+    if check_store:
+        open_read_only(store_path)  # fail now, with a clear message, if there is no store
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     CORS(app, resources={r"/(sparql|rdf-graph-store).*": {"origins": "*"}}, send_wildcard=True,

@@ -11,9 +11,9 @@ server processes of ``kg serve`` (:class:`QueryService`, reached over a Unix
 socket; ``kg serve`` restarts it whenever it ends).
 
 A job that passes its deadline is stopped by killing the worker process. Its
-other jobs that had not yet answered anything are run again, once, on its
-successor; one already streaming its answer is cut short (its client sees the
-connection close).
+other jobs that had not yet answered anything are run again on its successor
+(up to :data:`MAX_RERUNS` times); one already streaming its answer is cut
+short (its client sees the connection close).
 """
 from __future__ import annotations
 
@@ -31,6 +31,12 @@ from multiprocessing.connection import Connection
 from kg.web.worker import service_main, worker_main
 
 _CTX = mp.get_context("spawn")  # no fork of a threaded server holding RocksDB handles
+
+
+#: How many times a job that had not answered is run again when its worker
+#: process ends under it (killed for other jobs' time limits). Bounded, since
+#: the job itself may be what crashes the process.
+MAX_RERUNS = 3
 
 
 class QueryTimeout(Exception):
@@ -153,7 +159,7 @@ class Session:
         self.job_id = slot.jobs
         self.ended = False
         self.answered = False  # a message was handed out: the job can no longer be run again
-        self.retried = False
+        self.retries = 0
         self._pending: list[Message] = []
 
     def next(self) -> Message:
@@ -175,9 +181,12 @@ class Session:
                 data = self.slot.conn.recv_bytes()
                 break
             except (EOFError, OSError):
-                if not self.answered and not self.retried and self._restart():
+                if not self.answered and self.retries < MAX_RERUNS and self._restart():
                     continue  # its process ended (killed for another job): run this one again
-                self.close()
+                if self.slot is not None:
+                    self.close()
+                if time.monotonic() >= self.deadline:
+                    raise QueryTimeout() from None  # its time ran out while the worker restarted
                 raise WorkerDied() from None
             except QueryTimeout:
                 self.close()
@@ -193,7 +202,7 @@ class Session:
         return msg
 
     def _restart(self) -> bool:
-        self.retried = True
+        self.retries += 1
         self.pool._replace(self.slot.proc)
         self.slot.conn.close()
         try:

@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -39,7 +40,12 @@ def app_from_environment():
     :raises KeyError: the variable is not set (not started by :func:`run`).
     """
     config = json.loads(os.environ[CONFIG_ENV])
-    return create_app(config["store"], Settings(**config["settings"]))
+    # Ctrl-C in a terminal reaches every process of the group. A granian server
+    # process that acts on it races the main process's own shutdown and can hang
+    # (its shutdown event is never set), so block it here: threads started
+    # later inherit the mask, and the main process stops us with SIGTERM.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    return create_app(config["store"], Settings(**config["settings"]), check_store=False)
 
 
 def _check_address(host: str, port: int) -> int:
