@@ -203,8 +203,7 @@ class Session:
 
     def _restart(self) -> bool:
         self.retries += 1
-        self.pool._replace(self.slot.proc)
-        self.slot.conn.close()
+        self.pool._drop(self.slot)
         try:
             self.slot = self.pool._submit(self.job, self.deadline)
             self.job_id = self.slot.jobs
@@ -245,8 +244,7 @@ class Session:
         if self.ended and slot.proc.alive():
             self.pool._release(slot)
         else:
-            self.pool._replace(slot.proc)
-            slot.conn.close()
+            self.pool._drop(slot)
 
 
 class QueryPool:
@@ -289,6 +287,13 @@ class QueryPool:
         proc.kill()
         self._spawn()
 
+    def _drop(self, slot: _Slot) -> None:
+        """Give up ``slot``: its process is replaced (unless it already was)
+        and its connection closed; the successor's slots are queued."""
+        self._replace(slot.proc)
+        if slot.conn is not None:
+            slot.conn.close()
+
     def _acquire(self, deadline: float) -> _Slot:
         while True:
             try:
@@ -301,14 +306,12 @@ class QueryPool:
                         slot.proc.connect(slot, deadline)
                     except PoolBusy:
                         if slot.proc.killed:  # a successor is running: use its slots
-                            self._replace(slot.proc)
+                            self._drop(slot)
                             continue
                         self._idle.put(slot)
                         raise
                 return slot
-            self._replace(slot.proc)  # died on its own (a crash), unless already replaced
-            if slot.conn is not None:
-                slot.conn.close()  # the successor's slots are queued
+            self._drop(slot)  # died on its own (a crash), unless already replaced
 
     def _submit(self, job: dict, deadline: float) -> _Slot:
         """Send ``job`` to an idle slot (one whose process has ended is replaced).
@@ -322,8 +325,7 @@ class QueryPool:
                 slot.conn.send_bytes(json.dumps({**job, "id": slot.jobs}).encode("utf-8"))
                 return slot
             except OSError:
-                self._replace(slot.proc)
-                slot.conn.close()
+                self._drop(slot)
 
     def start(self, job: dict, timeout: float | None = None) -> Session:
         """Send ``job`` to a free worker.

@@ -64,7 +64,7 @@ def _cancelled() -> bool:
     if getattr(_CANCEL, "stop", False):
         return True
     conn = getattr(_CANCEL, "conn", None)
-    while conn is not None and conn.poll(0):  # one poll per chunk written: cheap
+    while conn is not None and conn.poll(0):
         msg = conn.recv_bytes()
         if msg[:1] == b"C" and int(msg[1:]) == _CANCEL.job:
             _CANCEL.stop = True
@@ -94,10 +94,10 @@ class _ChunkWriter:
         self.buf = bytearray()
 
     def write(self, data: bytes) -> int:
-        if _cancelled():
-            raise _Cancelled()
         self.buf += data
         if len(self.buf) >= CHUNK:
+            if _cancelled():  # looked at once per chunk sent, not per small write
+                raise _Cancelled()
             self.flush()
         return len(data)
 
