@@ -77,6 +77,8 @@ def check_query(text: str, allow_service: bool = True) -> None:
     """
     if not text.strip():
         raise QueryError("the query is empty")
+    if allow_service and text.count("{") + text.count("(") + text.count("[") <= MAX_NESTING:
+        return  # cannot nest deeper than it has opening brackets: no need to scan
     found = scan(text)
     if found.max_nesting > MAX_NESTING:
         raise QueryError(f"the query nests brackets {found.max_nesting} deep; the limit is {MAX_NESTING}")

@@ -179,3 +179,36 @@ def test_shared_worker_ends_when_kg_serve_is_killed(seed_store, tmp_path):
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+def _raw_messages(store: Path, query: str) -> list[bytes]:
+    """What a worker thread sends for one query job, message by message, over
+    a real pipe (kind byte first: W whole, H head, D data, E end)."""
+    from multiprocessing import Pipe
+
+    from kg.web.worker import Worker
+
+    ours, theirs = Pipe()
+    job = threading.Thread(target=Worker(str(store)).run, args=({**_job(query), "id": 1}, theirs))
+    job.start()
+    messages = []
+    while not messages or messages[-1][:1] not in (b"W", b"E", b"X"):
+        assert ours.poll(30), "the worker sent nothing for 30 s"
+        messages.append(ours.recv_bytes())
+    job.join()
+    return messages
+
+
+def test_small_answer_is_one_message_large_answer_streams(seed_store):
+    # pyoxigraph's serializer flushes at its end; a small answer must still go
+    # as a single W message (one round trip instead of three).
+    small = _raw_messages(seed_store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert [m[:1] for m in small] == [b"W"]
+    head, _, body = small[0][1:].partition(b"\n")
+    assert json.loads(head)["media_type"] == "application/sparql-results+json"
+    assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "785"
+    large = _raw_messages(seed_store, "SELECT * WHERE { ?a ?b ?c } ORDER BY ?a ?b ?c LIMIT 700 OFFSET 0")
+    assert [m[:1] for m in large] == [b"W"]  # 700 rows is still under one chunk
+    big = _raw_messages(seed_store, "SELECT * WHERE { ?a ?b ?c . ?d <http://schema.org/name> ?f }")
+    kinds = [m[:1] for m in big]
+    assert kinds[0] == b"H" and kinds[-1] == b"E" and set(kinds[1:-1]) == {b"D"} and len(kinds) >= 4

@@ -140,3 +140,21 @@ def test_help_explains_with_an_example(command):
     r = run_kg(*([command] if command else []), "--help")
     assert r.returncode == 0
     assert "Example" in r.stdout and "kg " in r.stdout
+
+
+def test_check_query_nesting_limit_is_exact():
+    """200 nested brackets pass and 201 are refused, also when the quick count
+    of opening brackets lets a query skip the full scan."""
+    from kg.sparql import MAX_NESTING, QueryError, check_query
+
+    def nested(depth: int) -> str:  # the braces of ASK { } count as one level
+        return "ASK { FILTER(" + "(" * (depth - 2) + "1" + ")" * (depth - 2) + ") }"
+
+    check_query(nested(MAX_NESTING))
+    with pytest.raises(QueryError, match="the query nests brackets 201 deep; the limit is 200"):
+        check_query(nested(MAX_NESTING + 1))
+    # many brackets side by side are not nesting: scanned, and accepted
+    check_query("ASK { " + "FILTER(1) " * 300 + "}")
+    # SERVICE is looked for whenever federation is off, however short the query
+    with pytest.raises(QueryError, match="SERVICE"):
+        check_query("ASK { SERVICE <http://127.0.0.1:1/> { } }", allow_service=False)

@@ -6,6 +6,8 @@ type's quality); ties go to the server's order of preference.
 """
 from __future__ import annotations
 
+import functools
+
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
@@ -60,11 +62,16 @@ def choose(accept: str | None, offers: dict[str, str]) -> tuple[str, str]:
     first = next(iter(offers))
     if not accept or not accept.strip():
         return first, offers[first]
-    parsed = parse_accept_header(_without_parameters(accept), MIMEAccept)
-    best = parsed.best_match(list(offers))
+    best = _best_match(accept, tuple(offers))
     if best is None:
         raise NotAcceptable(list(dict.fromkeys(offers)))
     return best, offers[best]
+
+
+@functools.lru_cache(maxsize=256)
+def _best_match(accept: str, offers: tuple[str, ...]) -> str | None:
+    # Clients send the same few Accept values over and over: parse each once.
+    return parse_accept_header(_without_parameters(accept), MIMEAccept).best_match(list(offers))
 
 
 def format_param(value: str, form: str) -> tuple[str, str]:

@@ -98,10 +98,15 @@ class _ChunkWriter:
         if len(self.buf) >= CHUNK:
             if _cancelled():  # looked at once per chunk sent, not per small write
                 raise _Cancelled()
-            self.flush()
+            self._send()
         return len(data)
 
     def flush(self) -> None:
+        """Nothing: pyoxigraph's serializers flush when they finish, and
+        sending then would split a small answer into three messages. Chunks
+        go when full, the rest with :meth:`close`."""
+
+    def _send(self) -> None:
         if not self.head_sent:
             self.conn.send_bytes(b"H" + self.head)
             self.head_sent = True
@@ -116,7 +121,7 @@ class _ChunkWriter:
             self.head_sent = True
             self.buf.clear()
             return
-        self.flush()
+        self._send()
         self.conn.send_bytes(b"E")
 
 
