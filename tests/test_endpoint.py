@@ -142,7 +142,7 @@ def test_sparqlwrapper_select_and_construct(server):
 def test_health(server):
     r = requests.get(server.url + "/health")
     assert r.status_code == 200 and r.json() == {"status": "ok", "triples": 785, "generation": 1, "workers": 8,
-                                                "processes": 2}
+                                                "processes": 2, "allocator": "libmimalloc.so.2"}
 
 
 def test_build_while_serving_is_picked_up(tmp_path, seed_path):
@@ -167,6 +167,16 @@ def test_build_while_serving_is_picked_up(tmp_path, seed_path):
 def test_serve_without_store_fails_cleanly(tmp_path):
     r = run_kg("serve", "--store", str(tmp_path / "nothing"), "--port", "1", timeout=30)
     assert r.returncode == 1 and "no store here" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("choice, message", [
+    ("tcmalloc", "kg: error: --malloc: unknown allocator 'tcmalloc': use auto, system, mimalloc, jemalloc or the path "
+                 "of a shared library"),
+    ("/nowhere/libfast.so", "kg: error: --malloc: /nowhere/libfast.so: no such file"),
+])
+def test_serve_with_unknown_allocator_fails_cleanly(seed_store, choice, message):
+    r = run_kg("serve", "--store", str(seed_store), "--port", "1", "--malloc", choice, timeout=30)
+    assert r.returncode == 1 and r.stderr.strip() == message
 
 
 def test_service_description(server):

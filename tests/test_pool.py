@@ -212,3 +212,49 @@ def test_small_answer_is_one_message_large_answer_streams(seed_store):
     big = _raw_messages(seed_store, "SELECT * WHERE { ?a ?b ?c . ?d <http://schema.org/name> ?f }")
     kinds = [m[:1] for m in big]
     assert kinds[0] == b"H" and kinds[-1] == b"E" and set(kinds[1:-1]) == {b"D"} and len(kinds) >= 4
+
+
+def _worker_pid(service) -> int:
+    deadline = time.monotonic() + 30
+    while service._proc is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    QueryPool("unused", size=1, timeout=30, address=service.address).close()  # wait until it listens
+    return service._proc.pid
+
+
+@pytest.mark.parametrize("choice", ["mimalloc", "system"])
+def test_query_worker_runs_with_the_allocator_asked_for(seed_store, tmp_path, choice):
+    """`--malloc mimalloc` preloads mimalloc into the query worker process only
+    (.ci/run installs Debian's libmimalloc2.0); `system` keeps glibc's malloc."""
+    from kg.web import malloc
+    from kg.web.pool import QueryService
+
+    library = malloc.resolve(choice)
+    svc = QueryService(str(seed_store), str(tmp_path / "q.sock"), preload=library)
+    svc.start()
+    try:
+        pid = _worker_pid(svc)
+        names = [Path(p).name for p in malloc.loaded(pid)]
+        assert names == (["libmimalloc.so.2.0"] if choice == "mimalloc" else [])
+        assert malloc.loaded(os.getpid()) == []  # this process is left as it was
+        pool = QueryPool("unused", size=1, timeout=30, address=svc.address)
+        try:
+            head, body = pool.run(_job("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
+            assert json.loads(body)["results"]["bindings"][0]["n"]["value"] == "785"
+        finally:
+            pool.close()
+    finally:
+        svc.stop()
+
+
+def test_allocator_choices():
+    from kg.web import malloc
+
+    assert malloc.resolve("system") is None
+    assert malloc.resolve(" auto ") == "libmimalloc.so.2"  # the best one installed
+    assert malloc.resolve("mimalloc") == "libmimalloc.so.2"
+    with pytest.raises(malloc.AllocatorError, match="unknown allocator 'fast'"):
+        malloc.resolve("fast")
+    env = malloc.environment("libmimalloc.so.2", {"LD_PRELOAD": "libother.so", "PATH": "/bin"})
+    assert env == {"LD_PRELOAD": "libmimalloc.so.2 libother.so", "PATH": "/bin"}
+    assert malloc.environment(None, {"PATH": "/bin"}) == {"PATH": "/bin"}

@@ -53,7 +53,9 @@ class Settings:
     ``max_rows``: most triples in a non-streamed result (JSON-LD).
     ``workers``: queries each server process runs at once (threads of its
     query worker process);
-    ``processes``: server processes (each with its own query worker process).
+    ``processes``: server processes (sharing one query worker process).
+    ``allocator``: the memory allocator of the query worker process, as
+    reported by ``/health`` (``system``: the C library's malloc).
     ``query_address``: Unix socket of the query worker process shared by the
     server processes (:class:`kg.web.pool.QueryService`); None: each
     application starts a private one.
@@ -68,6 +70,7 @@ class Settings:
     workers: int = 4
     processes: int = 1
     query_address: str | None = None
+    allocator: str = "system"
     update_token: str | None = None
     cache_entries: int = 512
     cache_body: int = 1024 * 1024
@@ -233,7 +236,7 @@ def create_app(store_path: str | Path, settings: Settings | None = None, check_s
         stats = json.loads(body)
         return Response(json.dumps({"status": "ok", "triples": stats["triples"],
                                     "generation": stats["generation"], "workers": settings.workers * settings.processes,
-                                    "processes": settings.processes}) + "\n",
+                                    "processes": settings.processes, "allocator": settings.allocator}) + "\n",
                         mimetype="application/json")
 
     @app.get("/metrics")

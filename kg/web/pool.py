@@ -17,18 +17,22 @@ short (its client sees the connection close).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing as mp
 import os
 import queue
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
-from kg.web.worker import service_main, worker_main
+from kg.web import malloc
+from kg.web.worker import worker_main
 
 _CTX = mp.get_context("spawn")  # no fork of a threaded server holding RocksDB handles
 
@@ -375,11 +379,15 @@ class QueryService:
     """The query worker process shared by the server processes of ``kg serve``:
     started by :meth:`start`, listening on the Unix socket ``address``, and
     started again whenever it ends (a time limit kills it) until :meth:`stop`.
+
+    ``preload``: a memory allocator library the worker process starts with
+    (``LD_PRELOAD``; see :mod:`kg.web.malloc`), None for the C library's.
     """
 
-    def __init__(self, store_path: str, address: str):
+    def __init__(self, store_path: str, address: str, preload: str | None = None):
         self.store_path, self.address = str(store_path), address
-        self._proc: mp.process.BaseProcess | None = None
+        self.preload = preload
+        self._proc: subprocess.Popen | None = None
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._supervise, daemon=True, name="kg-query-service")
 
@@ -387,12 +395,19 @@ class QueryService:
         self._thread.start()
 
     def _supervise(self) -> None:
+        # A fresh interpreter (not a fork of this threaded process), with its
+        # own environment so that only the worker gets the allocator.
+        cmd = [sys.executable, "-c", "import sys; from kg.web.worker import service_main; "
+               "service_main(sys.argv[1], sys.argv[2], int(sys.argv[3]))",
+               self.address, self.store_path, str(os.getpid())]
+        env = malloc.environment(self.preload)
         while not self._stopping.is_set():
             started = time.monotonic()
-            self._proc = _CTX.Process(target=service_main, args=(self.address, self.store_path, os.getpid()),
-                                      daemon=True, name="kg-query-worker")
-            self._proc.start()
-            self._proc.join()
+            self._proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
+                                          start_new_session=True)  # Ctrl-C is for kg serve, which stops it
+            if self._stopping.is_set():  # stop() came while it was starting
+                self._proc.kill()
+            self._proc.wait()
             if time.monotonic() - started < 1:
                 self._stopping.wait(1)  # failing at start: do not spin
 
@@ -402,3 +417,6 @@ class QueryService:
         if self._proc is not None:
             self._proc.kill()
         self._thread.join(timeout=5)
+        if self._proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout=5)
