@@ -545,9 +545,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--rdflib-dashboard", action="store_true",
                    help="also run the dashboard on rdflib-endpoint (one round takes it tens of seconds)")
     p.add_argument("--skip-rdflib", action="store_true", help="leave rdflib-endpoint out")
-    p.add_argument("--kg-malloc", default="auto",
-                   help="kg serve --malloc: allocator of kg's query worker (default: auto, mimalloc or jemalloc "
-                        "when installed; system: glibc's malloc, as oxigraph uses)")
+    p.add_argument("--kg-malloc", default="system",
+                   help="kg serve --malloc: allocator of kg's query worker (default: system, glibc's malloc, "
+                        "as oxigraph uses; auto: mimalloc or jemalloc when installed)")
     p.add_argument("--connections", type=int, default=8, help="concurrent connections (default: 8)")
     p.add_argument("--threads", type=int, default=1,
                    help="wrk threads (default: 1, leaving the other core to the server)")
@@ -660,8 +660,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"waiting for {s.name} ...", flush=True)
             s.wait_ready(timeout=900)
             print(f"  {s.name} ready after {s.ready_after:.1f} s: {' '.join(s.cmd)}", flush=True)
-        # kg serve --malloc auto preloads mimalloc or jemalloc into its query
-        # worker when the system has one: say which, since it moves the figures.
+        # kg serve --malloc may preload mimalloc or jemalloc into its query
+        # worker: say which allocator ran, since it moves the figures.
         allocator = requests.get(kg.url.rsplit("/", 1)[0] + "/health", timeout=30).json().get("allocator", "?")
 
         rng = random.Random(args.seed)
@@ -749,8 +749,8 @@ def main(argv: list[str] | None = None) -> int:
             "gave in the check: " + ", ".join(f"{n} {sum(e is not None for e in etags[n])}/5 ETags" for n in names),
             "- oxigraph serve-read-only runs with --union-default-graph (kg's default graph is the union "
             "of named graphs); queries are identical for all servers",
-            f"- kg's query worker allocator: {allocator} (kg serve --malloc auto; 'system' is glibc's malloc, "
-            "which oxigraph serve-read-only uses)",
+            f"- kg's query worker allocator: {allocator} (kg serve --malloc {args.kg_malloc}; 'system' is glibc's "
+            "malloc, which oxigraph serve-read-only uses)",
             "- server memory after the runs (RSS): " + ", ".join(f"{n} {m:,.0f} MiB" for n, m in rss.items()),
             "",
             table,

@@ -7,7 +7,9 @@ allocator, such as mimalloc (Microsoft, MIT licence; Debian package
 ``libmimalloc2.0``) or jemalloc (``libjemalloc2``), can be preloaded into the
 worker process with ``LD_PRELOAD`` (ld.so(8)): the engine is unchanged and
 every malloc/free goes to it. Measured on the benchmark store: mimalloc cut
-the aggregate's CPU per query by about 10 %, jemalloc by about 5 %.
+the aggregate's CPU per query by about 10 %, jemalloc by about 5 %; but the
+large streamed result ran slower in ``kg serve`` with mimalloc, so the default
+stays the C library's (``system``).
 
 Nothing is downloaded: a library is used only if the system has it.
 """

@@ -66,7 +66,7 @@ def _check_address(host: str, port: int) -> int:
 
 
 def run(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, threads: int = 16,
-        processes: int = 2, settings: Settings | None = None, allocator: str = "auto") -> None:
+        processes: int = 2, settings: Settings | None = None, allocator: str = "system") -> None:
     """Serve the store at ``store_path`` on ``host:port`` until interrupted.
 
     ``processes`` server processes each run the application with ``threads``
