@@ -397,8 +397,10 @@ class QueryService:
     def _supervise(self) -> None:
         # A fresh interpreter (not a fork of this threaded process), with its
         # own environment so that only the worker gets the allocator.
-        cmd = [sys.executable, "-c", "import sys; from kg.web.worker import service_main; "
-               "service_main(sys.argv[1], sys.argv[2], int(sys.argv[3]))",
+        # "-c" puts the current directory first on sys.path: drop it, so that a
+        # kg/ folder there cannot stand in for the installed package.
+        cmd = [sys.executable, "-c", "import sys; sys.path[:1] = [p for p in sys.path[:1] if p]; "
+               "from kg.web.worker import service_main; service_main(sys.argv[1], sys.argv[2], int(sys.argv[3]))",
                self.address, self.store_path, str(os.getpid())]
         env = malloc.environment(self.preload)
         while not self._stopping.is_set():
