@@ -47,6 +47,35 @@ def run_kg(*args: str, env: dict | None = None, timeout: float = 120) -> subproc
                           env={**os.environ, **(env or {})})
 
 
+def _parents() -> dict[int, int]:
+    """pid -> parent pid of every process, from /proc/PID/stat."""
+    parents: dict[int, int] = {}
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                parents[int(p.name)] = int((p / "stat").read_text().split(")")[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass  # ended meanwhile
+    return parents
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``."""
+    return [c for c, parent in _parents().items() if parent == pid]
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children, their children, ...)."""
+    parents = _parents()
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        kids = [c for c, parent in parents.items() if parent == current]
+        found += kids
+        todo += kids
+    return found
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

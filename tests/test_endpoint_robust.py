@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import SEED_GRAPH, Server, run_kg
+from conftest import SEED_GRAPH, Server, descendants, run_kg
 
 TOKEN = "s3cret-token"
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # 785^3 rows to count
@@ -254,27 +254,9 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every process below ``pid``: server processes and their query workers."""
-    parents: dict[int, int] = {}
-    for p in Path("/proc").iterdir():
-        if p.name.isdigit():
-            try:
-                parents[int(p.name)] = int((p / "stat").read_text().split(")")[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                pass
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        kids = [c for c, parent in parents.items() if parent == current]
-        found += kids
-        todo += kids
-    return found
-
-
 def test_large_results_stream_in_flat_memory(server, capsys):
     """A 1,000,000-row result streams while the server's memory stays flat."""
-    pids = [server.proc.pid, *_descendants(server.proc.pid)]
+    pids = [server.proc.pid, *descendants(server.proc.pid)]
     before = {p: _rss_kb(p) for p in pids}
     peak = dict(before)
     query = "SELECT ?p WHERE { ?a ?p ?c . ?d ?e ?f . ?g ?h ?i } LIMIT 1000000"
@@ -301,7 +283,7 @@ def test_large_results_stream_in_flat_memory(server, capsys):
 def test_a_client_leaving_mid_stream_stops_the_query_but_keeps_the_worker(server):
     """A client that drops a streamed answer stops the query; its worker stops
     at its next chunk and goes back to the pool, warm, instead of being killed."""
-    before = set(_descendants(server.proc.pid))
+    before = set(descendants(server.proc.pid))
     query = "SELECT ?p WHERE { ?a ?p ?c . ?d ?e ?f . ?g ?h ?i } LIMIT 1000000 # leaves early"
     with requests.get(server.sparql, params={"query": query}, headers={"Accept": "text/tab-separated-values"},
                       stream=True, timeout=60) as r:
@@ -309,7 +291,7 @@ def test_a_client_leaving_mid_stream_stops_the_query_but_keeps_the_worker(server
         first = next(r.iter_content(chunk_size=1 << 16))
         assert first.startswith(b"?p\n")
     time.sleep(2)
-    assert set(_descendants(server.proc.pid)) == before  # no worker killed and replaced
+    assert set(descendants(server.proc.pid)) == before  # no worker killed and replaced
     assert count(requests.get(server.sparql, params={"query": COUNT_WORKS + " # after"})) == 11
     text = requests.get(server.url + "/metrics").text
     assert "kg_queries_timed_out_total 0.0" in text
@@ -423,7 +405,7 @@ def test_serve_stops_cleanly(seed_store, how):
         for _ in range(4):  # fresh connections, so both server processes answer
             assert count(requests.get(f"http://127.0.0.1:{port}/sparql", params={"query": COUNT_WORKS},
                                       headers={"Connection": "close"}, timeout=10)) == 11
-        group = _descendants(proc.pid)
+        group = descendants(proc.pid)
         assert len(group) >= 3  # server processes and the query worker
         if how == "ctrl-c":
             os.killpg(proc.pid, signal.SIGINT)

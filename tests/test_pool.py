@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import children
 from kg.web.pool import QueryPool, QueryTimeout, WorkerDied
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # 785^3 rows to count
@@ -22,18 +23,6 @@ ROWS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"  # 785^2 rows, streamed in 1 MiB
 
 def _job(query: str) -> dict:
     return {"kind": "query", "query": query, "accept": "application/sparql-results+json"}
-
-
-def _children(pid: int) -> list[int]:
-    kids = []
-    for p in Path("/proc").iterdir():
-        if p.name.isdigit():
-            try:
-                if int((p / "stat").read_text().split(")")[1].split()[1]) == pid:
-                    kids.append(int(p.name))
-            except (OSError, IndexError, ValueError):
-                pass
-    return kids
 
 
 def _exited(pid: int) -> bool:
@@ -58,7 +47,7 @@ def pool(seed_store):
 def test_workers_are_threads_of_one_process(pool):
     assert len(pool._procs) == 1
     proc = next(iter(pool._procs))
-    assert proc.proc.pid in _children(os.getpid())
+    assert proc.proc.pid in children(os.getpid())
     assert pool.run(_job("ASK {}"))[0]["status"] == 200  # the process is up
     deadline = time.monotonic() + 10
     while _threads(proc.proc.pid) < 3 and time.monotonic() < deadline:
@@ -214,6 +203,16 @@ def test_small_answer_is_one_message_large_answer_streams(seed_store):
     assert kinds[0] == b"H" and kinds[-1] == b"E" and set(kinds[1:-1]) == {b"D"} and len(kinds) >= 4
 
 
+def _allocators_mapped(pid: int) -> list[str]:
+    """File names of the allocator libraries (mimalloc, jemalloc) that
+    process ``pid`` has mapped, from /proc/PID/maps."""
+    from kg.web.malloc import PACKAGES
+
+    with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as f:
+        names = {Path(line.split(None, 5)[5].strip()).name for line in f if len(line.split(None, 5)) == 6}
+    return sorted(n for n in names if any(a in n for a in PACKAGES))
+
+
 def _worker_pid(service) -> int:
     deadline = time.monotonic() + 30
     while service._proc is None and time.monotonic() < deadline:
@@ -234,9 +233,8 @@ def test_query_worker_runs_with_the_allocator_asked_for(seed_store, tmp_path, ch
     svc.start()
     try:
         pid = _worker_pid(svc)
-        names = [Path(p).name for p in malloc.loaded(pid)]
-        assert names == (["libmimalloc.so.2.0"] if choice == "mimalloc" else [])
-        assert malloc.loaded(os.getpid()) == []  # this process is left as it was
+        assert _allocators_mapped(pid) == (["libmimalloc.so.2.0"] if choice == "mimalloc" else [])
+        assert _allocators_mapped(os.getpid()) == []  # this process is left as it was
         pool = QueryPool("unused", size=1, timeout=30, address=svc.address)
         try:
             head, body = pool.run(_job("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))

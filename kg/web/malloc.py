@@ -68,13 +68,3 @@ def environment(library: str | None, base: dict[str, str] | None = None) -> dict
         env["LD_PRELOAD"] = " ".join(p for p in (library, env.get("LD_PRELOAD", "")) if p)
     return env
 
-
-def loaded(pid: int) -> list[str]:
-    """Paths of the shared objects mapped by process ``pid`` whose file name
-    names an allocator kg knows (from ``/proc/PID/maps``; empty if none)."""
-    try:
-        with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as f:
-            paths = {line.split(None, 5)[5].strip() for line in f if len(line.split(None, 5)) == 6}
-    except OSError:
-        return []
-    return sorted(p for p in paths if any(name in os.path.basename(p) for name in PACKAGES))
